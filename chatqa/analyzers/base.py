@@ -1,0 +1,112 @@
+"""The analyzer protocol, the result shape every analyzer returns, and the registry.
+
+A message analyzer looks at one parsed advisor message (a spaCy ``Doc``); a conversation
+analyzer looks at the whole conversation. Both return an :class:`Analysis` of plain data and
+declare their metrics and finding codes up front, so that table columns, docs and contract
+tests come from one declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
+
+import catalogue
+
+from chatqa.errors import ConfigError, Errors
+from chatqa.model import Conversation, Finding
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """A metric an analyzer produces: its name (unit last), level and one-line meaning."""
+
+    name: str
+    level: Literal["message", "conversation"]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What an analyzer returns: metrics, findings, and per-message metrics.
+
+    ``metrics`` holds every declared metric of the analyzer's own level (NaN when undefined).
+    ``message_metrics`` maps a message index to that message's metrics; only conversation
+    analyzers use it (for example ``response_time_s`` on the answering advisor message).
+    """
+
+    metrics: Mapping[str, float]
+    findings: tuple[Finding, ...] = ()
+    message_metrics: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class MessageAnalyzer(Protocol):
+    """Scores one advisor message from its parse; the result depends on the Doc only."""
+
+    name: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]]
+    metrics: ClassVar[tuple[MetricSpec, ...]]
+    codes: ClassVar[Mapping[str, str]]
+    version: ClassVar[int]
+
+    def analyze_message(self, doc: Doc) -> Analysis:
+        """Return the message's metrics and findings (offsets into ``doc.text``)."""
+        ...
+
+
+@runtime_checkable
+class ConversationAnalyzer(Protocol):
+    """Scores a whole conversation; ``docs`` is aligned with its messages (None if unparsed)."""
+
+    name: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]]
+    metrics: ClassVar[tuple[MetricSpec, ...]]
+    codes: ClassVar[Mapping[str, str]]
+    version: ClassVar[int]
+
+    def analyze_conversation(
+        self, conversation: Conversation, docs: Sequence[Doc | None]
+    ) -> Analysis:
+        """Return conversation metrics, per-message metrics and findings."""
+        ...
+
+
+Analyzer = MessageAnalyzer | ConversationAnalyzer
+
+#: Registry of analyzer factories: ``name -> make_<name>(lang, **params) -> analyzer``.
+analyzers = catalogue.create("chatqa", "analyzers", entry_points=True)
+
+
+def get_factory(name: str):
+    """Return the factory registered as ``name``, or raise a ConfigError listing the others."""
+    from chatqa.analyzers.factories import register_analyzers
+
+    register_analyzers()
+    try:
+        return analyzers.get(name)
+    except catalogue.RegistryError:
+        available = ", ".join(sorted(analyzers.get_all())) or "(none)"
+        raise ConfigError(Errors.E101.format(name=name, available=available)) from None
+
+
+def message_level(specs: Sequence[MetricSpec]) -> tuple[str, ...]:
+    """Names of the message-level metrics among ``specs``, in declaration order."""
+    return tuple(s.name for s in specs if s.level == "message")
+
+
+def conversation_level(specs: Sequence[MetricSpec]) -> tuple[str, ...]:
+    """Names of the conversation-level metrics among ``specs``, in declaration order."""
+    return tuple(s.name for s in specs if s.level == "conversation")
+
+
+def check_param(analyzer: str, param: str, value: object, ok: bool, expected: str) -> None:
+    """Raise the sklearn-shaped E201 error when a parameter is out of range."""
+    if not ok:
+        raise ConfigError(
+            Errors.E201.format(param=param, analyzer=analyzer, expected=expected, value=value)
+        )

