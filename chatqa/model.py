@@ -10,10 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
-
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 class Role(StrEnum):
@@ -45,7 +42,7 @@ class Message:
     time: datetime | None
     text: str
     author: str | None = None
-    metadata: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +55,7 @@ class Conversation:
 
     id: str
     messages: tuple[Message, ...]
-    metadata: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def language(self) -> str | None:
@@ -83,4 +80,4 @@ class Finding:
     text: str = ""
     suggestion: str | None = None
     severity: Severity = Severity.MINOR
-    details: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,11 +44,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"shared data folder missing in CI: {SHARED_DATA}")
-        pytest.skip(f"shared data folder not found at {SHARED_DATA} (only present beside a checkout)")
+        pytest.skip(f"shared data folder not found at {SHARED_DATA} (it sits beside a checkout)")
     return SHARED_DATA
 
 
-T0 = datetime(2026, 3, 2, 10, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)
 
 
 def _parse_time(value):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
 from chatqa.errors import ConfigError, Errors
 
-RESOURCES_DIR = Path(str(importlib_resources.files("chatqa") / "resources"))
+RESOURCES_DIR = Path(__file__).resolve().parent
 
 
 def available_languages(name: str) -> list[str]:

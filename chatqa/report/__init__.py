@@ -1,0 +1,8 @@
+"""Reports for people: a pre-filled forms workbook for evaluators and an HTML report."""
+
+from __future__ import annotations
+
+from chatqa.report.build import read_tables, write_report
+from chatqa.report.redact import redact
+
+__all__ = ["read_tables", "redact", "write_report"]
