@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chatqa.cli import main
+
+
+def _archive(tmp_path):
+    conv = {
+        "id": "c1",
+        "messages": [
+            {"role": "customer", "time": "2026-03-02T10:00:00+01:00", "text": "Bonjour"},
+            {"role": "advisor", "time": "2026-03-02T10:00:30+01:00", "text": "Bonjour !"},
+        ],
+    }
+    bad = {"id": "c2", "messages": [{"role": "martian", "time": None, "text": "?"}]}
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(conv) + "\n" + json.dumps(bad) + "\n")
+    return path
+
+
+def test_cli_score_writes_tables_and_prints_a_summary(tmp_path, capsys):
+    code = main(["score", str(_archive(tmp_path)), "--out", str(tmp_path / "out"),
+                 "--format", "csv", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "1 conversations scored, 1 failed" in out
+    assert "errors.csv" in err
+    for name in ["messages", "findings", "conversations", "forms", "errors"]:
+        assert (tmp_path / "out" / f"{name}.csv").is_file()
+
+
+def test_cli_report_writes_workbook_and_html(tmp_path, capsys):
+    main(["score", str(_archive(tmp_path)), "--out", str(tmp_path / "out"), "--no-progress"])
+    assert main(["report", str(tmp_path / "out")]) == 0
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Conversation c1" in html and "delais_reponse" in html
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "out" / "forms.xlsx")
+    assert wb.sheetnames[:2] == ["forms", "evidence"]
+    header = [c.value for c in wb["forms"][1]]
+    assert header[-3:] == ["level_confirmed", "evaluator", "comment"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["score", "missing.jsonl", "--out", "x"], "[E001]"),
+        (["score", "{archive}", "--out", "x", "--grid", "nope"], "[E301]"),
+    ],
+)
+def test_cli_errors_go_to_stderr_with_nonzero_exit(tmp_path, capsys, argv, message):
+    argv = [a.replace("{archive}", str(_archive(tmp_path))) for a in argv]
+    argv = [str(tmp_path / a) if a == "x" else a for a in argv]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_version_and_bad_usage():
+    run = subprocess.run([sys.executable, "-m", "chatqa.cli", "--version"], capture_output=True,
+                         text=True)
+    assert run.returncode == 0 and run.stdout.startswith("chatqa ")
+    bad = subprocess.run([sys.executable, "-m", "chatqa.cli", "score"], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "required" in bad.stderr

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+import chatqa
+from chatqa.errors import ConfigError, GridError
+from chatqa.model import Role
+from chatqa.pipeline import ArchiveSummary, Pipeline
+from chatqa.tables import TABLE_NAMES
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return Pipeline.from_grid("fr_chat")
+
+
+def _jsonl(path, conversations):
+    path.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in conversations) + "\n")
+    return path
+
+
+def _conv(cid, answer_after_s=40):
+    return {
+        "id": cid,
+        "language": "fr",
+        "messages": [
+            {"role": "system", "time": "2026-03-02T10:00:00+01:00", "text": "Julie a rejoint"},
+            {"role": "customer", "time": "2026-03-02T10:00:00+01:00", "text": "Bonjour"},
+            {"role": "customer", "time": "2026-03-02T10:00:10+01:00", "text": "Ma box est HS"},
+            {"role": "advisor", "time": f"2026-03-02T10:00:{answer_after_s:02d}+01:00",
+             "text": "Bonjour, je regarde votre dossier.", "author": "Julie"},
+        ],
+    }
+
+
+def test_pipeline_score_one_conversation(pipe, make_conversation):
+    conv = make_conversation(
+        ("system", "10:00:00", "Julie a rejoint la conversation"),
+        ("customer", "10:00:00", "Bonjour"),
+        ("customer", "10:00:20", "J'ai un souci avec ma commande"),
+        ("advisor", "10:01:00", "Bonjour, je regarde votre commande."),
+    )
+    res = pipe.score(conv)
+    # the burst starts at 10:00:00 and is answered at 10:01:00: 60 s
+    assert res.metrics["first_response_s"] == 60.0
+    assert list(res.messages["message_index"]) == [0, 1, 2, 3]
+    assert list(res.messages["role"]) == ["system", "customer", "customer", "advisor"]
+    assert res.messages.loc[3, "response_time_s"] == 60.0
+    assert math.isnan(res.messages.loc[1, "response_time_s"])
+    assert isinstance(res.findings, tuple)
+    # 60 s: first response in [30, 90) -> bon; mean 60 in [45, 120) -> bon
+    assert res.form.proposals["delais_reponse"].level == "bon"
+    assert res.form.proposals["empathie"].level == "na"
+    assert list(res.form.proposals) == list(pipe.grid.criteria)
+
+
+def test_pipeline_public_api_names():
+    for name in ["read_transcripts", "Pipeline", "Tables", "TranscriptError", "__version__"]:
+        assert hasattr(chatqa, name)
+
+
+def test_pipeline_score_archive_returns_five_tables(pipe, tmp_path):
+    src = _jsonl(tmp_path / "a.jsonl", [_conv("c1"), _conv("c2", 50)])
+    tables = pipe.score_archive(src, progress=False)
+    assert [name for name, _ in tables] == list(TABLE_NAMES)
+    assert list(tables.conversations["conversation_id"]) == ["c1", "c2"]
+    # c1: burst 10:00:00, answer 10:00:40 -> 40 s; c2: answer at 10:00:50 -> 50 s
+    assert list(tables.conversations["first_response_s"]) == [40.0, 50.0]
+    assert len(tables.forms) == 2 * 8
+    assert tables.errors.empty
+    assert tables.meta["grid"] == "fr_chat" and "timing" in tables.meta["analyzers"]
+
+
+def test_pipeline_bad_conversation_goes_to_errors_and_the_run_goes_on(pipe, tmp_path):
+    bad = _conv("c2")
+    bad["messages"][1]["time"] = "not a time"
+    src = _jsonl(tmp_path / "a.jsonl", [_conv("c1"), bad, _conv("c3")])
+    tables = pipe.score_archive(src, progress=False)
+    assert list(tables.conversations["conversation_id"]) == ["c1", "c3"]
+    assert len(tables.errors) == 1
+    row = tables.errors.iloc[0]
+    assert (row["line"], row["conversation_id"], row["code"]) == (2, "c2", "E010")
+    assert "messages[1].time" in row["field"]
+
+
+def test_pipeline_n_process_gives_the_same_tables(pipe, tmp_path):
+    src = _jsonl(tmp_path / "a.jsonl", [_conv(f"c{i}", 20 + i) for i in range(9)])
+    one = pipe.score_archive(src, progress=False, chunk_size=2)
+    two = pipe.score_archive(src, progress=False, chunk_size=2, n_process=2)
+    for name in TABLE_NAMES:
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "xlsx"])
+def test_pipeline_stream_to_disk_writes_every_table(pipe, tmp_path, fmt):
+    src = _jsonl(tmp_path / "a.jsonl", [_conv(f"c{i}") for i in range(5)])
+    summary = pipe.score_archive(src, out=tmp_path / "out", format=fmt, chunk_size=2,
+                                 progress=False)
+    assert isinstance(summary, ArchiveSummary)
+    assert summary.conversations_scored == 5 and summary.errors == 0
+    assert (tmp_path / "out" / "meta.json").is_file()
+    if fmt == "parquet":
+        forms = pd.read_parquet(tmp_path / "out" / "forms.parquet")
+        assert len(forms) == 5 * 8
+        errors = pd.read_parquet(tmp_path / "out" / "errors.parquet")
+        assert list(errors.columns) == ["file", "line", "conversation_id", "field", "code",
+                                        "message"]
+    elif fmt == "csv":
+        conv = pd.read_csv(tmp_path / "out" / "conversations.csv", encoding="utf-8-sig")
+        assert list(conv["first_response_s"]) == [40.0] * 5
+    elif fmt == "jsonl":
+        lines = (tmp_path / "out" / "messages.jsonl").read_text().splitlines()
+        assert len(lines) == 5 * 4
+    else:
+        sheets = pd.read_excel(tmp_path / "out" / "chatqa.xlsx", sheet_name=None)
+        assert set(sheets) == set(TABLE_NAMES)
+
+
+def test_pipeline_empty_archive_gives_empty_tables_with_columns(pipe, tmp_path):
+    src = tmp_path / "empty.jsonl"
+    src.write_text("")
+    tables = pipe.score_archive(src, progress=False)
+    assert tables.conversations.empty
+    assert "first_response_s" in tables.conversations.columns
+    assert "response_time_s" in tables.messages.columns
+
+
+def test_pipeline_cache_scores_each_distinct_text_once(tmp_path, make_conversation):
+    pipe = Pipeline.from_grid("fr_chat")
+    convs = [
+        make_conversation(
+            ("customer", 0, "Bonjour"), ("advisor", 30, "Bonjour, que puis-je faire ?"), id=f"c{i}"
+        )
+        for i in range(3)
+    ]
+    results, errors = pipe.score_many(convs)
+    assert not errors and [r.conversation_id for r in results] == ["c0", "c1", "c2"]
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2"])
+def test_pipeline_n_process_must_be_a_positive_integer(pipe, tmp_path, value):
+    with pytest.raises(ConfigError, match=r"\[E105\]"):
+        pipe.score_archive(tmp_path / "x.jsonl", n_process=value)
+
+
+def test_pipeline_criterion_on_unknown_metric_is_rejected(tmp_path):
+    grid = tmp_path / "g.toml"
+    grid.write_text(
+        "[grid]\nname='g'\n[levels]\norder=['a','b']\n[analyzers.timing]\n"
+        "[criteria.c]\nrule='thresholds'\n[[criteria.c.metrics]]\nname='nope_s'\n"
+        "bands={a=[0,1]}\n"
+    )
+    with pytest.raises(ConfigError, match=r"\[E303\].*'nope_s'.*first_response_s"):
+        Pipeline.from_grid(grid)
+
+
+def test_pipeline_unknown_analyzer_lists_the_registry(tmp_path):
+    grid = tmp_path / "g.toml"
+    grid.write_text("[grid]\nname='g'\n[levels]\norder=['a']\n[analyzers.nope]\n[criteria]\n")
+    with pytest.raises(ConfigError, match=r"\[E101\].*'nope'.*timing"):
+        Pipeline.from_grid(grid)
+
+
+def test_pipeline_unknown_grid(tmp_path):
+    with pytest.raises(GridError, match=r"\[E301\]"):
+        Pipeline.from_grid("no_such_grid")
+
+
+def test_pipeline_roles_column_is_role_values(pipe, make_conversation):
+    res = pipe.score(make_conversation(("customer", 0, "Allô"), ("bot", 1, "Un conseiller arrive")))
+    assert set(res.messages["role"]) <= {r.value for r in Role}
