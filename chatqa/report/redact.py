@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
-from pathlib import Path
 
-_FILE = Path(__file__).resolve().parent.parent / "resources" / "redaction.toml"
+from chatqa.resources import load_shared_resource
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    data = tomllib.loads(_FILE.read_text("utf-8"))
+    data = load_shared_resource("redaction")
     return tuple(
         (re.compile(pattern), data["replacement"][name])
         for name, pattern in data["patterns"].items()

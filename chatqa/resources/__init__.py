@@ -21,6 +21,12 @@ def available_languages(name: str) -> list[str]:
     return sorted(p.parent.name for p in RESOURCES_DIR.glob(f"*/{name}.toml"))
 
 
+@lru_cache(maxsize=16)
+def load_shared_resource(name: str) -> dict[str, Any]:
+    """Return the parsed TOML resource ``name`` shared by all languages (``resources/<name>.toml``)."""
+    return _load(RESOURCES_DIR / f"{name}.toml", name=name, lang="*")
+
+
 @lru_cache(maxsize=64)
 def load_resource(lang: str, name: str) -> dict[str, Any]:
     """Return the parsed TOML resource ``name`` for language ``lang``.
@@ -29,7 +35,10 @@ def load_resource(lang: str, name: str) -> dict[str, Any]:
         ConfigError: the file is missing (E202, listing the languages that have it) or is not
             valid TOML (E203).
     """
-    path = RESOURCES_DIR / lang / f"{name}.toml"
+    return _load(RESOURCES_DIR / lang / f"{name}.toml", name=name, lang=lang)
+
+
+def _load(path: Path, *, name: str, lang: str) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(
             Errors.E202.format(

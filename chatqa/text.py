@@ -1,0 +1,26 @@
+"""Text helpers shared by analyzers: matching without case or accents, offsets kept."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+#: Characters read as another when matching (typographic apostrophes and dashes).
+_EQUIVALENTS = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2011": "-", "\u2010": "-",
+                "\u00a0": " ", "\u202f": " "}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    char = _EQUIVALENTS.get(char, char)
+    base = unicodedata.normalize("NFD", char)[0].lower()
+    return base if len(base) == 1 else char
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip its accents, one character for one character.
+
+    ``fold(text)`` has the length of ``text``, so a match found in the folded text has the
+    same offsets in the original: « Êtes-vous là ? » → « etes-vous la ? ».
+    """
+    return "".join(_fold_char(c) for c in text)
