@@ -144,7 +144,8 @@ def _group_rows(
     """
     names = {c: c for c in (*FLAT_COLUMNS, *FLAT_OPTIONAL)}
     names.update(columns or {})
-    if "conversation_id" not in header and "id" in header and "conversation_id" not in (columns or {}):
+    mapped = columns or {}
+    if "conversation_id" not in header and "id" in header and "conversation_id" not in mapped:
         names["conversation_id"] = "id"
     missing = [names[c] for c in FLAT_COLUMNS if names[c] not in header]
     if missing:
@@ -279,7 +280,7 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def html_to_text(body: str) -> str:
-    """Plain text of an HTML message body: line breaks for blocks, tags dropped, entities decoded."""
+    """Plain text of an HTML body: line breaks for blocks, tags dropped, entities decoded."""
     text = _TAGS.sub("", _BLOCK_TAGS.sub("\n", body))
     return html.unescape(text).strip()
 

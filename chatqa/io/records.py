@@ -1,4 +1,4 @@
-"""Build a checked :class:`Conversation` from one source record, or a TranscriptError that says why not.
+"""Build a checked :class:`Conversation` from one source record, or say why not.
 
 Every reader turns its format into the same shape (an id, a list of message mappings, the other
 keys as metadata) and calls :func:`build_conversation`, so the checks and the error messages

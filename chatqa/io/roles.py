@@ -1,4 +1,4 @@
-"""Map the role names sources use (``agent``, ``conseiller``, ``admin``, ``user``...) to :class:`Role`."""
+"""Map the role names sources use (``agent``, ``conseiller``, ``admin``...) to a Role."""
 
 from __future__ import annotations
 

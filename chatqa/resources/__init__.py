@@ -23,7 +23,7 @@ def available_languages(name: str) -> list[str]:
 
 @lru_cache(maxsize=16)
 def load_shared_resource(name: str) -> dict[str, Any]:
-    """Return the parsed TOML resource ``name`` shared by all languages (``resources/<name>.toml``)."""
+    """Return the TOML resource ``name`` shared by all languages (``resources/<name>.toml``)."""
     return _load(RESOURCES_DIR / f"{name}.toml", name=name, lang="*")
 
 
