@@ -29,8 +29,9 @@ from chatqa.errors import AnalyzerError, ChatQAError, ConfigError, Errors, Trans
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.evaluation.rules import get_rule, propose_form_levels
+from chatqa.io.writers import TableWriter
 from chatqa.model import Conversation, Finding, Role
-from chatqa.tables import Tables, TableWriter, details_json, frame, table_schemas
+from chatqa.tables import Tables, details_json, frame, table_schemas
 
 NAN = math.nan
 
@@ -520,15 +521,14 @@ def _chunked(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _params(analyzer: Any) -> dict[str, Any]:
-    from dataclasses import fields, is_dataclass
+    """The analyzer's scalar constructor parameters, read back as scikit-learn's get_params."""
+    import inspect
 
-    if not is_dataclass(analyzer):
-        return {}
     out = {}
-    for f in fields(analyzer):
-        value = getattr(analyzer, f.name)
-        if isinstance(value, bool | int | float | str) or value is None:
-            out[f.name] = value
+    for name in inspect.signature(type(analyzer).__init__).parameters:
+        value = getattr(analyzer, name, None)
+        if name != "self" and (isinstance(value, bool | int | float | str)):
+            out[name] = value
     return out
 
 

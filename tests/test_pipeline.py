@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -173,3 +174,18 @@ def test_pipeline_unknown_grid(tmp_path):
 def test_pipeline_roles_column_is_role_values(pipe, make_conversation):
     res = pipe.score(make_conversation(("customer", 0, "Allô"), ("bot", 1, "Un conseiller arrive")))
     assert set(res.messages["role"]) <= {r.value for r in Role}
+
+
+def test_pipeline_grid_thresholds_reach_the_analyzer_and_the_meta(tmp_path, make_conversation):
+    grid = tmp_path / "sla.toml"
+    text = (Path(chatqa.__file__).parent / "grids" / "fr_chat.toml").read_text("utf-8")
+    grid.write_text(text.replace("relaunch_silence_s = 60.0", "relaunch_silence_s = 300.0"))
+    strict = Pipeline.from_grid(grid)
+    assert strict.meta()["analyzers"]["timing"]["params"] == {
+        "relaunch_silence_s": 300.0, "default_hold_s": 120.0}
+    conv = make_conversation(
+        ("customer", 0, "Bonjour"), ("advisor", 10, "Bonjour !"),
+        ("advisor", 130, "Êtes-vous toujours là ?"),   # 120 s: a relaunch at 60 s, not at 300 s
+    )
+    assert strict.score(conv).metrics["relaunch_count"] == 0
+    assert Pipeline.from_grid("fr_chat").score(conv).metrics["relaunch_count"] == 1
