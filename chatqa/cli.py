@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--input-format", default=None, help="input format when the suffix is not enough"
     )
+    score.add_argument(
+        "--column", action="append", default=[], metavar="NAME=SOURCE",
+        help="flat formats: map a chatqa column to yours, e.g. --column conversation_id=chat_id",
+    )
+    score.add_argument("--encoding", default=None, help="input text encoding (default: detect)")
     score.add_argument("--n-process", type=int, default=1, help="worker processes")
     score.add_argument("--chunk-size", type=int, default=256, help="conversations per chunk")
     score.add_argument(
@@ -55,9 +60,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _score(args: argparse.Namespace) -> int:
     from chatqa.pipeline import Pipeline
 
+    columns = {}
+    for item in args.column:
+        name, sep, source = item.partition("=")
+        if not sep or not name or not source:
+            print(f"chatqa: error: --column expects NAME=SOURCE, got {item!r}", file=sys.stderr)
+            return 2
+        columns[name.strip()] = source.strip()
     pipe = Pipeline.from_grid(args.grid)
     summary = pipe.score_archive(
         args.archive, out=args.out, format=args.format, input_format=args.input_format,
+        columns=columns or None, encoding=args.encoding,
         n_process=args.n_process, chunk_size=args.chunk_size, progress=args.progress,
     )
     print(summary)

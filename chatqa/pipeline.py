@@ -9,6 +9,7 @@ stops a run: it goes to the ``errors`` table.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -303,7 +304,9 @@ class Pipeline:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        ctx = mp.get_context("spawn")
+        # fork on Linux (as spaCy's nlp.pipe does): scripts without a __main__ guard and
+        # notebooks work; spawn elsewhere, where a script needs the guard.
+        ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
         with ProcessPoolExecutor(
             max_workers=n_process, mp_context=ctx, initializer=_init_worker,
             initargs=(self.grid, self.cache_size),

@@ -68,3 +68,18 @@ def test_cli_version_and_bad_usage():
     bad = subprocess.run([sys.executable, "-m", "chatqa.cli", "score"], capture_output=True,
                          text=True)
     assert bad.returncode == 2 and "required" in bad.stderr
+
+
+def test_cli_score_maps_csv_columns(tmp_path, capsys):
+    src = tmp_path / "export.csv"
+    src.write_bytes("chat;qui;quand;message\r\n1;client;10:00;Bonjour\r\n1;conseiller;10:01;"
+                    "Bonjour, je regarde votre dossier.\r\n".encode("cp1252"))
+    argv = ["score", str(src), "--out", str(tmp_path / "out"), "--format", "csv",
+            "--no-progress", "--column", "conversation_id=chat", "--column", "role=qui",
+            "--column", "time=quand", "--column", "text=message"]
+    assert main(argv) == 0
+    assert "1 conversations scored, 0 failed" in capsys.readouterr().out
+    conversations = (tmp_path / "out" / "conversations.csv").read_text("utf-8-sig")
+    assert conversations.splitlines()[1].startswith("1,")
+    assert main([*argv[:6], "--column", "conversation_id"]) == 2
+    assert "NAME=SOURCE" in capsys.readouterr().err

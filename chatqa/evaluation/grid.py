@@ -53,8 +53,9 @@ class MetricBands(_Strict):
     bands: dict[str, tuple[float, float]]
     soft_margin: float | None = Field(
         default=None,
+        ge=0,
         description="Distance to a band edge under which confidence drops; default 10 % of "
-        "the edge (at least 1).",
+        "the edge (at least 1); 0 for counts, where every value is a sure call.",
     )
 
     @model_validator(mode="after")

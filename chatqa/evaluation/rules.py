@@ -73,6 +73,8 @@ def _edge_confidence(mb: MetricBands, value: float) -> float:
         return 1.0
     nearest = min(edges, key=lambda e: abs(value - e))
     margin = mb.soft_margin if mb.soft_margin is not None else max(1.0, 0.1 * abs(nearest))
+    if margin == 0:  # counts: 1 broken hold is no closer a call than 3
+        return 1.0
     return 0.5 + 0.5 * min(1.0, abs(value - nearest) / margin)
 
 

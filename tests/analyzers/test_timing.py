@@ -206,6 +206,7 @@ def test_timing_english_cues(make_conversation):
         ("Je reviens vers vous dans 2 à 3 minutes", 180),
         ("Un instant s'il vous plaît", None),
         ("Merci de patienter quelques instants", None),
+        ("Un instant, le technicien passe avant 13 h", None),  # a clock time, not a wait
     ],
 )
 def test_timing_hold_promised_duration(timing, make_conversation, text, promised):

@@ -62,9 +62,9 @@ def test_grid_invalid_file_names_the_place(tmp_path, body, location):
         # first 29 s is 1 s from edge 30 (margin 3) -> 0.5 + 0.5 * 1/3 = 0.67
         ({"first_response_s": 29.0, "mean_response_time_s": 50.0, "holds_broken": 0.0},
          "bon", 0.67),
-        # one broken hold -> a_ameliorer whatever the times
+        # one broken hold -> a_ameliorer whatever the times; a count (soft_margin = 0): sure
         ({"first_response_s": 5.0, "mean_response_time_s": 5.0, "holds_broken": 1.0},
-         "a_ameliorer", 0.5),
+         "a_ameliorer", 1.0),
         # no answer at all: every metric NaN -> na
         ({"first_response_s": math.nan, "mean_response_time_s": math.nan,
           "holds_broken": math.nan}, "na", 1.0),
@@ -85,7 +85,7 @@ def test_rules_relances_applicable_only_after_a_silence(opportunities, missed, l
     grid = load_grid("fr_chat")
     metrics = {"relaunch_opportunities": opportunities, "missed_relaunches": missed}
     proposal = propose_form_levels(grid, metrics, [])["relances"]
-    assert proposal.level == level
+    assert proposal.level == level and proposal.confidence == 1.0
     if level == "na":
         assert "silent" in proposal.reason
 
