@@ -80,6 +80,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "languages for it: {available}."
     )
     E203 = "Resource '{path}' is invalid: {problem}."
+    E204 = (
+        "Unknown parameter(s) {unknown} for the analyzer {analyzer!r}. Its parameters: "
+        "{available}. Check the [analyzers.{analyzer}] table of the grid."
+    )
 
     # E3xx: grids and forms
     E301 = (

@@ -110,3 +110,15 @@ def check_param(analyzer: str, param: str, value: object, ok: bool, expected: st
         raise ConfigError(
             Errors.E201.format(param=param, analyzer=analyzer, expected=expected, value=value)
         )
+
+
+def check_param_names(analyzer: str, cls: type, params: Mapping[str, object],
+                      internal: tuple[str, ...] = ()) -> None:
+    """Raise E204 when the grid passes a parameter the analyzer class does not take."""
+    from dataclasses import fields
+
+    allowed = [f.name for f in fields(cls) if f.name not in internal]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ConfigError(Errors.E204.format(unknown=unknown, analyzer=analyzer,
+                                             available=allowed))

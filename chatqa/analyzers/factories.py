@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatqa.analyzers.base import analyzers
+from chatqa.analyzers.base import analyzers, check_param_names
 from chatqa.resources import load_resource
 
 _registered = False
@@ -20,6 +20,7 @@ def make_timing(lang: str, **params: Any):
     """Build the timing analyzer with the cue phrases of ``lang`` and the grid's thresholds."""
     from chatqa.analyzers.timing import TimingAnalyzer, TimingCues
 
+    check_param_names("timing", TimingAnalyzer, params, internal=("cues",))
     cues = TimingCues.from_resource(load_resource(lang, "timing"))
     return TimingAnalyzer(cues=cues, **params)
 

@@ -91,8 +91,14 @@ def _first_match(patterns: Sequence[re.Pattern[str]], text: str) -> re.Match[str
     return min(matches, key=lambda m: m.start()) if matches else None
 
 
+@dataclass(frozen=True, kw_only=True)
 class TimingAnalyzer:
-    """Scores response times, relaunches and holds from message roles and times."""
+    """Scores response times, relaunches and holds from message roles and times.
+
+    Parameters are the grid's ``[analyzers.timing]`` table: ``relaunch_silence_s`` (how long a
+    customer silence must last before a relaunch) and ``default_hold_s`` (the promise of a
+    hold that states no duration).
+    """
 
     name: ClassVar[str] = "timing"
     requires: ClassVar[tuple[str, ...]] = ()
@@ -130,20 +136,17 @@ class TimingAnalyzer:
         "timing.hold": "An announced wait; details give promised_s, actual_s and kept.",
     }
 
-    def __init__(
-        self,
-        cues: TimingCues,
-        *,
-        relaunch_silence_s: float = 60.0,
-        default_hold_s: float = 120.0,
-    ) -> None:
-        for param, value in (("relaunch_silence_s", relaunch_silence_s),
-                             ("default_hold_s", default_hold_s)):
+    cues: TimingCues
+    relaunch_silence_s: float = 60.0
+    default_hold_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        """Check the parameters with scikit-learn's message shape (E201)."""
+        for param in ("relaunch_silence_s", "default_hold_s"):
+            value = getattr(self, param)
             ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
             check_param("TimingAnalyzer", param, value, ok, "a number of seconds > 0")
-        self.cues = cues
-        self.relaunch_silence_s = float(relaunch_silence_s)
-        self.default_hold_s = float(default_hold_s)
+            object.__setattr__(self, param, float(value))
 
     def analyze_conversation(
         self, conversation: Conversation, docs: Sequence[Doc | None] = ()

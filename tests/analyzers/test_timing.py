@@ -243,6 +243,11 @@ def test_timing_bad_parameters_are_refused(params):
         get_factory("timing")("fr", **params)
 
 
+def test_timing_unknown_parameter_lists_the_real_ones():
+    with pytest.raises(ConfigError, match=r"\[E204\].*'relaunch_silence'.*relaunch_silence_s"):
+        get_factory("timing")("fr", relaunch_silence=60)
+
+
 # --- properties ---------------------------------------------------------------------------------
 TEXTS = ["Bonjour", "Un instant", "Êtes-vous toujours là ?", "Merci de patienter 2 minutes",
          "Voici votre numéro de suivi.", "Bonne journée"]
