@@ -1,4 +1,4 @@
-"""Each analyzer's docs page lists exactly what the registry declares: metrics, codes, parameters."""
+"""Each analyzer's docs page lists what the registry declares: metrics, codes, parameters."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import dataclasses
 import re
 
 import pytest
+from conftest import REPO
 
 from chatqa.analyzers.base import analyzers, get_factory
 from chatqa.analyzers.factories import register_analyzers
-from conftest import REPO
 
 register_analyzers()
 
