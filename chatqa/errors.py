@@ -84,6 +84,21 @@ class Errors(metaclass=ErrorsWithCodes):
         "Unknown parameter(s) {unknown} for the analyzer {analyzer!r}. Its parameters: "
         "{available}. Check the [analyzers.{analyzer}] table of the grid."
     )
+    E205 = (
+        "The spelling_grammar backend {backend!r} cannot run here: {problem}. Use backend="
+        "'auto' to fall back on what is installed."
+    )
+    E206 = (
+        "Unknown spelling_grammar backend {backend!r}. Available backends: {available}."
+    )
+    E208 = (
+        "Allow-list file not found: '{path}'. Give a text file with one name per line "
+        "(brands, products), relative to the current directory '{cwd}'."
+    )
+    E207 = (
+        "The LanguageTool backend needs the URL of a LanguageTool server (remote_server = "
+        "'http://host:8081'): chatqa never downloads or starts LanguageTool itself."
+    )
 
     # E3xx: grids and forms
     E301 = (

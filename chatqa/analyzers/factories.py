@@ -7,9 +7,12 @@ effects (as spaCy 3.8 does with ``register_factories``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from chatqa.analyzers.base import analyzers, check_param_names
+from chatqa.errors import ConfigError, Errors
 from chatqa.resources import load_resource
 
 _registered = False
@@ -26,6 +29,59 @@ def make_timing(lang: str, **params: Any):
 
 
 # --- spelling_grammar -------------------------------------------------------------------------
+def make_spelling_grammar(lang: str, **params: Any):
+    """Build the spelling / grammar analyzer with its backend and chat layer.
+
+    ``backend="auto"`` takes the best backend installed; the checker is built once per process.
+    """
+    from chatqa.analyzers.spelling_grammar import SpellingGrammarAnalyzer
+    from chatqa.analyzers.spelling_grammar.backends import resolve_backend
+    from chatqa.analyzers.spelling_grammar.chat import ChatLayer, ChatRules
+    from chatqa.language import LanguageDetector
+
+    check_param_names("spelling_grammar", SpellingGrammarAnalyzer, params,
+                      internal=("checker", "chat"))
+    data = load_resource(lang, "spelling_grammar")
+    backend = resolve_backend(params.get("backend", "auto"), lang, params.get("remote_server"))
+    max_suggestions = params.get("max_suggestions", data["builtin"]["max_suggestions"])
+    allow_list = params.get("allow_list")
+    lexicon = _lexicon(data["builtin"]["dictionary"])
+    checker = _checker(backend, lang, params.get("remote_server"), max_suggestions)
+    chat = ChatLayer(
+        ChatRules.from_resource(data, _read_allow_list(allow_list) if allow_list else ()),
+        lexicon=lexicon, detector=LanguageDetector(data["chat"]["foreign"]["languages"]),
+    )
+    return SpellingGrammarAnalyzer(
+        checker=checker, chat=chat, **{**params, "backend": backend,
+                                       "max_suggestions": max_suggestions},
+    )
+
+
+@lru_cache(maxsize=8)
+def _lexicon(dictionary: str):
+    from chatqa.analyzers.spelling_grammar.builtin import Lexicon
+
+    return Lexicon(dictionary)
+
+
+@lru_cache(maxsize=8)
+def _checker(backend: str, lang: str, remote_server: str | None, max_suggestions: int):
+    """One checker per process and configuration: loading a backend is the slow part."""
+    from chatqa.analyzers.spelling_grammar.backends import make_checker
+
+    data = load_resource(lang, "spelling_grammar")
+    return make_checker(backend, lang, data, lexicon=_lexicon(data["builtin"]["dictionary"]),
+                        remote_server=remote_server, max_suggestions=max_suggestions)
+
+
+def _read_allow_list(path: str | Path) -> list[str]:
+    """Names of a client's allow-list file: one per line, ``#`` starts a comment."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(Errors.E208.format(path=path, cwd=Path.cwd()))
+    names = (line.split("#", 1)[0].strip() for line in path.read_text("utf-8").splitlines())
+    return [name for name in names if name]
+
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -35,4 +91,5 @@ def register_analyzers() -> None:
     if _registered:
         return
     analyzers.register("timing", func=make_timing)
+    analyzers.register("spelling_grammar", func=make_spelling_grammar)
     _registered = True

@@ -1,0 +1,333 @@
+"""The chat-aware layer: what chat text allows, and what an evaluator flags that checkers miss.
+
+Whatever the backend, this layer
+
+* drops issues on text that is not prose: URLs, e-mails, phone, order and ticket numbers,
+  amounts, dates, emojis, placeholders (``_Name1_``), acronyms, brand names of the client's
+  allow-list, accepted chat words (« mail », « ok », « appli ») and people's names;
+* reports a sentence in another language once (``register.foreign_language``) instead of
+  word by word;
+* adds the checks backends miss or bury: lowercase sentence start (``typography.capital``),
+  missing hyphen in an inversion (``typography.hyphen``), missing « ne »
+  (``grammar.negation``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chatqa.analyzers.spelling_grammar.issues import RawIssue
+from chatqa.text import fold
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from chatqa.analyzers.spelling_grammar.builtin import Lexicon
+    from chatqa.language import LanguageDetector
+
+#: Codes the layer itself reports.
+LAYER = "chat"
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a message: character span and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ChatRules:
+    """The chat data of one language (``resources/<lang>/spelling_grammar.toml`` [chat])."""
+
+    accepted_words: frozenset[str]
+    allow_list: frozenset[str]
+    abbreviations: frozenset[str]
+    name_titles: frozenset[str]
+    protected: tuple[re.Pattern[str], ...]
+    hyphen_pronouns: frozenset[str]
+    hyphen_verbs: frozenset[str]
+    negation_words: frozenset[str]
+    not_after_plus: frozenset[str]
+    foreign: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_resource(cls, data: Mapping[str, Any], allow_list: Iterable[str] = ()) -> ChatRules:
+        """Build from the ``[chat]`` table and a client's allow-list of names."""
+        chat = data["chat"]
+        return cls(
+            accepted_words=frozenset(fold(w) for w in chat["accepted_words"]),
+            allow_list=frozenset(fold(w) for w in allow_list),
+            abbreviations=frozenset(fold(w) for w in chat["abbreviations"]),
+            name_titles=frozenset(fold(w) for w in chat["name_titles"]),
+            protected=tuple(re.compile(p) for p in chat["protected"].values()),
+            hyphen_pronouns=frozenset(chat["hyphen"]["pronouns"]),
+            hyphen_verbs=frozenset(fold(w) for w in chat["hyphen"]["verbs"]),
+            negation_words=frozenset(chat["negation"]["words"]),
+            not_after_plus=frozenset(fold(w) for w in chat["negation"]["not_after_plus"]),
+            foreign=dict(chat["foreign"]),
+        )
+
+
+class ChatLayer:
+    """Reviews a backend's issues for chat, and adds the chat checks."""
+
+    def __init__(
+        self,
+        rules: ChatRules,
+        *,
+        lexicon: Lexicon,
+        detector: LanguageDetector | None = None,
+        add_checks: Sequence[str] = ("capital", "hyphen", "negation"),
+    ) -> None:
+        self.rules = rules
+        self.lexicon = lexicon
+        self.detector = detector
+        self.add_checks = tuple(add_checks)
+
+    # -- public -------------------------------------------------------------------------------
+    def review(self, doc: Doc, issues: Sequence[RawIssue]) -> list[RawIssue]:
+        """Return the issues an evaluator would keep, plus the layer's own, sorted by offset."""
+        text = doc.text
+        protected = self.protected_spans(doc)
+        sentences = split_sentences(text, self.rules.abbreviations)
+        foreign = [s for s in sentences if self._is_foreign(s)]
+        kept: list[RawIssue] = []
+        for issue in issues:
+            if _inside_any(issue.start, issue.end, protected):
+                continue
+            if any(_overlaps(issue.start, issue.end, s.start, s.end) for s in foreign):
+                continue
+            if issue.code == "spelling" and self._allowed_word(text, issue.start, issue.end):
+                continue
+            kept.append(issue)
+        for sentence in foreign:
+            kept.append(RawIssue(
+                sentence.start, sentence.end, "chat_foreign_language", "register.foreign_language",
+                "Phrase dans une autre langue : à reformuler en français.", (), LAYER,
+            ))
+        own: list[RawIssue] = []
+        if "capital" in self.add_checks:
+            own += self._capitals(sentences, protected, foreign)
+        if "hyphen" in self.add_checks:
+            own += self._hyphens(doc, protected)
+        if "negation" in self.add_checks:
+            own += self._negations(doc, protected)
+        for issue in own:
+            if not any(_overlaps(issue.start, issue.end, k.start, k.end) and k.code == issue.code
+                       for k in kept) and not any(
+                           _overlaps(issue.start, issue.end, s.start, s.end) for s in foreign):
+                kept.append(issue)
+        return _dedupe(sorted(kept, key=lambda i: (i.start, i.end, i.code)))
+
+    def protected_spans(self, doc: Doc) -> list[tuple[int, int]]:
+        """Character spans never checked: patterns, allow-listed names, people's names."""
+        text = doc.text
+        spans = [(m.start(), m.end()) for p in self.rules.protected for m in p.finditer(text)]
+        folded = fold(text)
+        for name in self.rules.allow_list:
+            for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+                spans.append((m.start(), m.end()))
+        spans += self._names(doc)
+        return spans
+
+    # -- what chat allows ---------------------------------------------------------------------
+    def _allowed_word(self, text: str, start: int, end: int) -> bool:
+        word = fold(text[start:end]).strip("'’-")
+        if word in self.rules.accepted_words or word in self.rules.allow_list:
+            return True
+        # a capitalised word in mid-sentence that the lexicon does not know is taken for a
+        # name (customer, advisor, place, product)
+        original = text[start:end]
+        return (original[:1].isupper() and not _sentence_start(text, start)
+                and not original.isupper())
+
+    def _names(self, doc: Doc) -> list[tuple[int, int]]:
+        """Words after a title (« Mme Dupuis », « Monsieur nguyen ») are names."""
+        spans = []
+        for token in doc[:-1]:
+            if fold(token.text.rstrip(".")) in self.rules.name_titles:
+                nxt = token.nbor(1)
+                if nxt.text == "." and nxt.i + 1 < len(doc):
+                    nxt = nxt.nbor(1)
+                if nxt.is_alpha:
+                    spans.append((nxt.idx, nxt.idx + len(nxt.text)))
+        return spans
+
+    def _is_foreign(self, sentence: Sentence) -> bool:
+        if self.detector is None:
+            return False
+        cfg = self.rules.foreign
+        words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", sentence.text)
+        if len(words) < cfg.get("min_words", 4):
+            return False
+        unknown = sum(1 for w in words if not self.lexicon.knows(w)) / len(words)
+        if unknown < cfg.get("min_unknown_ratio", 0.5):
+            return False
+        language, confidence = self.detector.detect(sentence.text)
+        return language != "fr" and confidence >= cfg.get("min_confidence", 0.8)
+
+    # -- what the layer adds ------------------------------------------------------------------
+    def _capitals(self, sentences, protected, foreign) -> list[RawIssue]:
+        out = []
+        for sentence in sentences:
+            if sentence in foreign:
+                continue
+            match = re.search(r"[^\W\d_][\w'’-]*", sentence.text)
+            if match is None:
+                continue
+            start = sentence.start + match.start()
+            word = match.group()
+            lead = sentence.text[: match.start()]
+            if lead.strip(" \t\n\"«“'(-–—•*"):  # starts with a number, emoji, URL...
+                continue
+            if not word[0].islower() or _inside_any(start, start + len(word), protected):
+                continue
+            if fold(word) in self.rules.allow_list:  # « iPhone », « eBay »
+                continue
+            out.append(RawIssue(
+                start, start + len(word), "chat_capital", "typography.capital",
+                "Majuscule en début de phrase.", (word[0].upper() + word[1:],), LAYER,
+            ))
+        return out
+
+    def _hyphens(self, doc: Doc, protected) -> list[RawIssue]:
+        out = []
+        for token in doc[:-1]:
+            nxt = token.nbor(1)
+            if nxt.text.lower() not in self.rules.hyphen_pronouns or not token.whitespace_:
+                continue
+            verb = fold(token.text)
+            is_verb = token.pos_ in ("VERB", "AUX") and "Fin" in token.morph.get("VerbForm")
+            if not (verb in self.rules.hyphen_verbs or is_verb):
+                continue
+            if not _clause_start(token):
+                continue
+            # « Pouvez vous » is an inversion; « puis je » too; « est il » needs -t- rules
+            # the backends know, so keep to the listed verbs or a verb whose subject it is.
+            if verb not in self.rules.hyphen_verbs and not (
+                    nxt.dep_.startswith("nsubj") and nxt.head.i in (token.i, token.head.i)):
+                continue
+            start, end = token.idx, nxt.idx + len(nxt.text)
+            if _inside_any(start, end, protected):
+                continue
+            out.append(RawIssue(
+                start, end, "chat_inversion_hyphen", "typography.hyphen",
+                "Trait d'union dans l'inversion du sujet.", (f"{token.text}-{nxt.text}",), LAYER,
+            ))
+        return out
+
+    def _negations(self, doc: Doc, protected) -> list[RawIssue]:
+        out = []
+        for token in doc:
+            word = token.text.lower()
+            if word not in self.rules.negation_words or token.i == 0:
+                continue
+            if word == "plus" and token.i + 1 < len(doc) and \
+                    fold(token.nbor(1).text) in self.rules.not_after_plus:
+                continue
+            verb = token.nbor(-1)
+            if not (verb.pos_ in ("VERB", "AUX") and "Fin" in verb.morph.get("VerbForm")):
+                continue
+            # « ne » / « n' » anywhere between the clause start and the verb
+            clause = _clause_tokens_before(verb)
+            if any(t.text.lower() in ("ne", "n'", "n’") for t in clause):
+                continue
+            start = verb.idx
+            # « c'est pas », « y a pas », « j'sais pas »: include the clitic subject
+            prev = verb.nbor(-1) if verb.i > 0 else None
+            if prev is not None and not prev.whitespace_ and prev.text.endswith(("'", "’")):
+                start = prev.idx
+            elif prev is not None and prev.text.lower() == "y":
+                start = prev.idx
+            end = token.idx + len(token.text)
+            if _inside_any(start, end, protected):
+                continue
+            out.append(RawIssue(
+                start, end, "chat_missing_ne", "grammar.negation",
+                "Négation incomplète : « ne » manque (registre familier).",
+                (_with_ne(doc.text[start:end]),), LAYER,
+            ))
+        return out
+
+
+def split_sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
+    """Split on . ! ? … and line breaks, keeping abbreviations (« M. », « etc. ») inside."""
+    sentences: list[Sentence] = []
+    start = 0
+    for match in re.finditer(r"[.!?…]+(?=\s)|\n+", text):
+        if match.group().startswith("."):
+            before = re.search(r"(\w+)$", text[start:match.start()])
+            if before and (fold(before.group(1)) in abbreviations or len(before.group(1)) == 1):
+                continue
+        end = match.end()
+        _append(sentences, text, start, end)
+        start = end
+    _append(sentences, text, start, len(text))
+    return sentences
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if not stripped:
+        return
+    offset = start + chunk.index(stripped)
+    sentences.append(Sentence(offset, offset + len(stripped), stripped))
+
+
+def _clause_start(token) -> bool:
+    if token.i == token.sent.start:
+        return True
+    prev = token.nbor(-1)
+    return prev.is_punct or prev.text.lower() in ("et", "ou", "mais", "donc", "alors", "sinon")
+
+
+def _clause_tokens_before(verb) -> list:
+    tokens = []
+    i = verb.i - 1
+    while i >= verb.sent.start:
+        t = verb.doc[i]
+        if t.is_punct and t.text not in ("'", "’", "-"):
+            break
+        tokens.append(t)
+        i -= 1
+    return tokens
+
+
+def _with_ne(span: str) -> str:
+    if re.match(r"(?i)c['’]", span):
+        return "ce n'" + span[2:]
+    if re.match(r"(?i)y ", span):
+        return "n'y " + span[2:]
+    first = span.split(" ", 1)[0]
+    elided = "n'" if first[:1].lower() in "aeiouyéèêh" else "ne "
+    return elided + span
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?…\n"
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def _inside_any(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans) or any(
+        _overlaps(start, end, s, e) and (e - s) >= (end - start) for s, e in spans)
+
+
+def _dedupe(issues: list[RawIssue]) -> list[RawIssue]:
+    out: list[RawIssue] = []
+    for issue in issues:
+        if out and out[-1].start == issue.start and out[-1].end == issue.end:
+            continue
+        out.append(issue)
+    return out
