@@ -110,7 +110,11 @@ class SpellingGrammarAnalyzer:
     def _finding(self, text: str, issue: RawIssue) -> Finding:
         details: dict[str, Any] = {"rule_id": issue.rule_id, "backend": issue.backend,
                                    "message": issue.message}
-        suggestions = issue.suggestions[: self.max_suggestions]
+        suggestions = issue.suggestions
+        if issue.code == "spelling" and not suggestions:
+            # looked up only now, for the issues the chat layer kept: suggesting is slow
+            suggestions = self.chat.lexicon.suggest(text[issue.start:issue.end])
+        suggestions = suggestions[: self.max_suggestions]
         if len(suggestions) > 1:
             details["suggestions"] = list(suggestions)
         return Finding(

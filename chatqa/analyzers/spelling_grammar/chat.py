@@ -54,6 +54,7 @@ class ChatRules:
     hyphen_verbs: frozenset[str]
     negation_words: frozenset[str]
     not_after_plus: frozenset[str]
+    capital_openers: frozenset[str]
     foreign: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -70,6 +71,7 @@ class ChatRules:
             hyphen_verbs=frozenset(fold(w) for w in chat["hyphen"]["verbs"]),
             negation_words=frozenset(chat["negation"]["words"]),
             not_after_plus=frozenset(fold(w) for w in chat["negation"]["not_after_plus"]),
+            capital_openers=frozenset(fold(w) for w in chat["capital"]["openers"]),
             foreign=dict(chat["foreign"]),
         )
 
@@ -113,7 +115,7 @@ class ChatLayer:
             ))
         own: list[RawIssue] = []
         if "capital" in self.add_checks:
-            own += self._capitals(sentences, protected, foreign)
+            own += self._capitals(doc, sentences, protected, foreign)
         if "hyphen" in self.add_checks:
             own += self._hyphens(doc, protected)
         if "negation" in self.add_checks:
@@ -173,10 +175,10 @@ class ChatLayer:
         return language != "fr" and confidence >= cfg.get("min_confidence", 0.8)
 
     # -- what the layer adds ------------------------------------------------------------------
-    def _capitals(self, sentences, protected, foreign) -> list[RawIssue]:
+    def _capitals(self, doc, sentences, protected, foreign) -> list[RawIssue]:
         out = []
         for sentence in sentences:
-            if sentence in foreign:
+            if sentence in foreign or not self._is_clause(doc, sentence):
                 continue
             match = re.search(r"[^\W\d_][\w'’-]*", sentence.text)
             if match is None:
@@ -195,6 +197,16 @@ class ChatLayer:
                 "Majuscule en début de phrase.", (word[0].upper() + word[1:],), LAYER,
             ))
         return out
+
+    def _is_clause(self, doc: Doc, sentence: Sentence) -> bool:
+        """A sentence an evaluator reads as one: it has a finite verb or opens like a message
+        (« bonjour », « merci »). Word-list fragments (« tablette de chocolat ») do not."""
+        first = fold(re.split(r"[\s,!?.;:]", sentence.text, maxsplit=1)[0])
+        if first in self.rules.capital_openers:
+            return True
+        span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        return span is not None and any(
+            t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm") for t in span)
 
     def _hyphens(self, doc: Doc, protected) -> list[RawIssue]:
         out = []

@@ -100,7 +100,7 @@ class GrammalecteChecker:
         offset = 0
         for line in text.split("\n"):
             if line.strip():
-                grammar, spelling = self._checker.getParagraphErrors(line, bSpellSugg=True)
+                grammar, spelling = self._checker.getParagraphErrors(line, bSpellSugg=False)
                 for err in grammar:
                     issues.append(self._issue(err, err["sType"], err["sRuleId"], offset))
                 for err in spelling:
