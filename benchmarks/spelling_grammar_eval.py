@@ -207,7 +207,8 @@ def main() -> int:
 
         parse_rate, full_rate = speed(analyzer, nlp, pmc)
         print(f"speed on real advisor messages: spaCy parse alone {parse_rate:.0f} msg/s; "
-              f"parse + spelling_grammar {full_rate:.0f} msg/s (ratio {full_rate / parse_rate:.2f})")
+              f"parse + spelling_grammar {full_rate:.0f} msg/s "
+              f"(ratio {full_rate / parse_rate:.2f})")
     return 0
 
 

@@ -199,8 +199,11 @@ class ChatLayer:
         return out
 
     def _is_clause(self, doc: Doc, sentence: Sentence) -> bool:
-        """A sentence an evaluator reads as one: it has a finite verb or opens like a message
-        (« bonjour », « merci »). Word-list fragments (« tablette de chocolat ») do not."""
+        """Whether an evaluator reads ``sentence`` as a sentence.
+
+        It has a finite verb or opens like a message (« bonjour », « merci »); word-list
+        fragments (« tablette de chocolat ») do not.
+        """
         first = fold(re.split(r"[\s,!?.;:]", sentence.text, maxsplit=1)[0])
         if first in self.rules.capital_openers:
             return True
