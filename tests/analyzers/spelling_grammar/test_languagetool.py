@@ -14,10 +14,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import TEST_DATA
 
 from chatqa.analyzers.base import get_factory
 from chatqa.errors import ConfigError
-from conftest import TEST_DATA
 
 SAMPLE = json.loads((TEST_DATA / "languagetool_check_fr.json").read_text("utf-8"))
 LANGUAGES = [{"name": "French", "code": "fr", "longCode": "fr"},
