@@ -189,3 +189,22 @@ def test_pipeline_grid_thresholds_reach_the_analyzer_and_the_meta(tmp_path, make
     )
     assert strict.score(conv).metrics["relaunch_count"] == 0
     assert Pipeline.from_grid("fr_chat").score(conv).metrics["relaunch_count"] == 1
+
+
+def test_pipeline_spelling_errors_fill_orthographe_grammaire(pipe, make_conversation):
+    sloppy = make_conversation(
+        ("customer", 0, "Bonjour, mon colis n'est pas arrivé"),
+        ("advisor", 20, "bonjour, je vais vous envoyé le suivi."),   # capital + conjugation
+        ("advisor", 40, "Il y a un probleme avec le transporteur."),   # spelling
+    )
+    res = pipe.score(sloppy)
+    assert res.metrics["advisor_language_errors"] == 3
+    proposal = res.form.proposals["orthographe_grammaire"]
+    assert proposal.level == "a_ameliorer" and proposal.confidence == 1.0
+    highlighted = {(e.message_index, e.text) for e in proposal.evidence if e.kind == "finding"}
+    assert highlighted == {(1, "bonjour"), (1, "envoyé"), (2, "probleme")}
+    clean = make_conversation(("customer", 0, "Bonjour"),
+                              ("advisor", 20, "Bonjour, je regarde votre dossier."))
+    assert pipe.score(clean).form.proposals["orthographe_grammaire"].level == "exceptionnel"
+    messages = res.messages.set_index("message_index")
+    assert messages.loc[2, "language_errors"] == 1 and math.isnan(messages.loc[0, "words"])

@@ -9,7 +9,7 @@ Whatever the backend, this layer
   word by word;
 * adds the checks backends miss or bury: lowercase sentence start (``typography.capital``),
   missing hyphen in an inversion (``typography.hyphen``), missing « ne »
-  (``grammar.negation``).
+  (``grammar.negation``), and usage errors of the resource's list (« pallier à »).
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class ChatRules:
     negation_words: frozenset[str]
     not_after_plus: frozenset[str]
     capital_openers: frozenset[str]
+    negation_exceptions: str
+    usage: tuple[tuple[re.Pattern[str], str, str, str], ...] = ()
     foreign: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -72,6 +74,9 @@ class ChatRules:
             negation_words=frozenset(chat["negation"]["words"]),
             not_after_plus=frozenset(fold(w) for w in chat["negation"]["not_after_plus"]),
             capital_openers=frozenset(fold(w) for w in chat["capital"]["openers"]),
+            negation_exceptions=chat["negation"]["exceptions"],
+            usage=tuple((re.compile(e["pattern"]), e["code"], e["message"], e["suggestion"])
+                        for e in chat.get("usage", {}).get("entries", ())),
             foreign=dict(chat["foreign"]),
         )
 
@@ -85,7 +90,7 @@ class ChatLayer:
         *,
         lexicon: Lexicon,
         detector: LanguageDetector | None = None,
-        add_checks: Sequence[str] = ("capital", "hyphen", "negation"),
+        add_checks: Sequence[str] = ("capital", "hyphen", "negation", "usage"),
     ) -> None:
         self.rules = rules
         self.lexicon = lexicon
@@ -107,6 +112,11 @@ class ChatLayer:
                 continue
             if issue.code == "spelling" and self._allowed_word(text, issue.start, issue.end):
                 continue
+            if issue.code == "typography.capital" and not self._capital_counts(doc, sentences,
+                                                                               issue):
+                continue
+            if issue.code == "grammar.negation" and self._not_a_negation(text, issue.end):
+                continue
             kept.append(issue)
         for sentence in foreign:
             kept.append(RawIssue(
@@ -120,6 +130,8 @@ class ChatLayer:
             own += self._hyphens(doc, protected)
         if "negation" in self.add_checks:
             own += self._negations(doc, protected)
+        if "usage" in self.add_checks:
+            own += self._usage(text, protected)
         for issue in own:
             if not any(_overlaps(issue.start, issue.end, k.start, k.end) and k.code == issue.code
                        for k in kept) and not any(
@@ -198,6 +210,15 @@ class ChatLayer:
             ))
         return out
 
+    def _capital_counts(self, doc: Doc, sentences: list[Sentence], issue: RawIssue) -> bool:
+        """A backend's capital issue counts only in a sentence read as one (see _is_clause)."""
+        sentence = next((s for s in sentences if s.start <= issue.start < s.end), None)
+        return sentence is None or self._is_clause(doc, sentence)
+
+    def _not_a_negation(self, text: str, end: int) -> bool:
+        """« pas mal de », « pas moins de », comparatives: not a negation missing « ne »."""
+        return re.match(self.rules.negation_exceptions, text[end:]) is not None
+
     def _is_clause(self, doc: Doc, sentence: Sentence) -> bool:
         """Whether an evaluator reads ``sentence`` as a sentence.
 
@@ -237,14 +258,29 @@ class ChatLayer:
             ))
         return out
 
+    def _usage(self, text: str, protected) -> list[RawIssue]:
+        """Usage errors of the resource's list (« pallier à », « quelque soit »...)."""
+        folded = fold(text)
+        out = []
+        for pattern, code, message, suggestion in self.rules.usage:
+            for match in pattern.finditer(folded):
+                start, end = match.start(), match.start() + len(match.group().rstrip())
+                if end > start and not _inside_any(start, end, protected):
+                    out.append(RawIssue(start, end, "chat_usage", code, message, (suggestion,),
+                                        LAYER))
+        return out
+
     def _negations(self, doc: Doc, protected) -> list[RawIssue]:
         out = []
         for token in doc:
             word = token.text.lower()
             if word not in self.rules.negation_words or token.i == 0:
                 continue
-            if word == "plus" and token.i + 1 < len(doc) and \
-                    fold(token.nbor(1).text) in self.rules.not_after_plus:
+            if word == "plus" and token.i + 1 < len(doc) and (
+                    fold(token.nbor(1).text) in self.rules.not_after_plus
+                    or token.nbor(1).pos_ in ("ADJ", "ADV", "NUM")):
+                continue  # « plus de 3 jours », « plus rapide »: not a negation
+            if self._not_a_negation(doc.text, token.idx - 1):
                 continue
             verb = token.nbor(-1)
             if not (verb.pos_ in ("VERB", "AUX") and "Fin" in verb.morph.get("VerbForm")):
@@ -300,6 +336,8 @@ def _clause_start(token) -> bool:
     if token.i == token.sent.start:
         return True
     prev = token.nbor(-1)
+    if prev.text in ("'", "’") or prev.text.endswith(("'", "’")):
+        return False  # « c’est elle »: the apostrophe is part of the word before
     return prev.is_punct or prev.text.lower() in ("et", "ou", "mais", "donc", "alors", "sinon")
 
 
