@@ -34,6 +34,12 @@ def _findings(analyzer, nlp, text):
         "Parfait, je vous en prie !",
         "Avez-vous reçu le SMS?",
         "Je reste à votre disposition",
+        # idioms and comparatives are not negations missing « ne »
+        "Il y a pas mal de demandes ce matin.",
+        "Les délais sont plus longs en décembre.",
+        "Votre colis arrivera dans plus de 3 jours.",
+        # word-list fragments are not sentences: no capital required
+        "tablette de chocolat",
     ],
 )
 def test_spelling_grammar_chat_text_is_not_flagged(builtin, nlp_fr, text):
@@ -62,6 +68,9 @@ def test_spelling_grammar_chat_text_is_not_flagged(builtin, nlp_fr, text):
          "complémentaire", "complémentaires"),
         ("Merci, ces un problème de connexion.", "grammar.homophone", "ces", "c'est"),
         ("Vous serez livré a partir de demain.", "grammar.homophone", "a", "à"),
+        ("Nous allons pallier à ce problème.", "grammar.usage", "pallier à", "pallier"),
+        ("Quelque soit votre choix, je valide.", "grammar.homophone", "Quelque soit",
+         "quel que soit"),
     ],
 )
 def test_spelling_grammar_flags_what_an_evaluator_flags(builtin, nlp_fr, text, code, flagged,
