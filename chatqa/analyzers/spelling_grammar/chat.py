@@ -222,15 +222,27 @@ class ChatLayer:
     def _is_clause(self, doc: Doc, sentence: Sentence) -> bool:
         """Whether an evaluator reads ``sentence`` as a sentence.
 
-        It has a finite verb or opens like a message (« bonjour », « merci »); word-list
-        fragments (« tablette de chocolat ») do not.
+        It opens as chat messages do (« bonjour », « merci »), or it has a finite verb that is
+        not its first word, or a first word the lexicon knows only as a verb (« veuillez »):
+        taggers call many one-word fragments (« solo », « réserve de faune ») verbs.
         """
-        first = fold(re.split(r"[\s,!?.;:]", sentence.text, maxsplit=1)[0])
-        if first in self.rules.capital_openers:
+        folded = fold(sentence.text)
+        if any(re.match(rf"{re.escape(o)}(?![^\W\d_])", folded)
+               for o in self.rules.capital_openers):
             return True
         span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
-        return span is not None and any(
-            t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm") for t in span)
+        if span is None:
+            return False
+        for k, token in enumerate(t for t in span if not t.is_punct and not t.is_space):
+            if token.pos_ in ("VERB", "AUX") and "Fin" in token.morph.get("VerbForm"):
+                if k > 0 or self._only_a_verb(token.text):
+                    return True
+        return False
+
+    def _only_a_verb(self, word: str) -> bool:
+        stems = self.lexicon.stems(word)
+        return bool(stems) and all(s.endswith(("er", "ir", "re", "oir")) and s != word.lower()
+                                   for s in stems)
 
     def _hyphens(self, doc: Doc, protected) -> list[RawIssue]:
         out = []
