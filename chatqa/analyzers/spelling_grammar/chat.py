@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chatqa.analyzers.spelling_grammar.issues import RawIssue
+from chatqa.analyzers.spelling_grammar.supplement import ConjugationRules
 from chatqa.text import fold
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class ChatLayer:
         *,
         lexicon: Lexicon,
         detector: LanguageDetector | None = None,
-        add_checks: Sequence[str] = ("capital", "hyphen", "negation", "usage"),
+        add_checks: Sequence[str] = ("capital", "hyphen", "negation", "usage", "conjugation"),
     ) -> None:
         self.rules = rules
         self.lexicon = lexicon
@@ -132,6 +133,9 @@ class ChatLayer:
             own += self._negations(doc, protected)
         if "usage" in self.add_checks:
             own += self._usage(text, protected)
+        if "conjugation" in self.add_checks:
+            own += [i for i in ConjugationRules(self.lexicon).check(doc)
+                    if not _inside_any(i.start, i.end, protected)]
         for issue in own:
             if not any(_overlaps(issue.start, issue.end, k.start, k.end) and k.code == issue.code
                        for k in kept) and not any(
