@@ -33,6 +33,8 @@ CODES: Mapping[str, str] = {
     "grammar.usage": "Other grammar or usage issue reported by the backend.",
     "typography.capital": "Sentence starting with a lowercase letter.",
     "typography.hyphen": "Missing hyphen (inversion « pouvez-vous », compound words).",
+    "typography.apostrophe": "Missing or wrong apostrophe (« j ai », « aujourd`hui »).",
+    "typography.link": "Malformed link the customer cannot open (« http:/www… »).",
     "typography.punctuation": "Punctuation error reported by the backend.",
     "typography.other": "Other typography issue reported by the backend.",
     "style": "Style remark (pleonasm, repetition); not counted as an error.",

@@ -57,7 +57,7 @@ class ChatRules:
     not_after_plus: frozenset[str]
     capital_openers: frozenset[str]
     negation_exceptions: str
-    usage: tuple[tuple[re.Pattern[str], str, str, str], ...] = ()
+    usage: tuple[tuple[re.Pattern[str], str, str, str, bool], ...] = ()
     foreign: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -76,7 +76,8 @@ class ChatRules:
             not_after_plus=frozenset(fold(w) for w in chat["negation"]["not_after_plus"]),
             capital_openers=frozenset(fold(w) for w in chat["capital"]["openers"]),
             negation_exceptions=chat["negation"]["exceptions"],
-            usage=tuple((re.compile(e["pattern"]), e["code"], e["message"], e["suggestion"])
+            usage=tuple((re.compile(e["pattern"]), e["code"], e["message"], e["suggestion"],
+                         bool(e.get("raw", False)))
                         for e in chat.get("usage", {}).get("entries", ())),
             foreign=dict(chat["foreign"]),
         )
@@ -136,6 +137,10 @@ class ChatLayer:
         if "conjugation" in self.add_checks:
             own += [i for i in ConjugationRules(self.lexicon).check(doc)
                     if not _inside_any(i.start, i.end, protected)]
+        apostrophes = [i for i in own if i.code == "typography.apostrophe"]
+        if apostrophes:  # a word broken by a missing or wrong apostrophe is one error
+            kept = [k for k in kept if not any(_overlaps(k.start, k.end, a.start, a.end)
+                                               for a in apostrophes)]
         for issue in own:
             if not any(_overlaps(issue.start, issue.end, k.start, k.end) and k.code == issue.code
                        for k in kept) and not any(
@@ -278,8 +283,8 @@ class ChatLayer:
         """Usage errors of the resource's list (« pallier à », « quelque soit »...)."""
         folded = fold(text)
         out = []
-        for pattern, code, message, suggestion in self.rules.usage:
-            for match in pattern.finditer(folded):
+        for pattern, code, message, suggestion, raw in self.rules.usage:
+            for match in pattern.finditer(text if raw else folded):
                 start, end = match.start(), match.start() + len(match.group().rstrip())
                 if end > start and not _inside_any(start, end, protected):
                     out.append(RawIssue(start, end, "chat_usage", code, message, (suggestion,),
