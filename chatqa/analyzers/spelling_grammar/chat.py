@@ -142,6 +142,9 @@ class ChatLayer:
             kept = [k for k in kept if not any(_overlaps(k.start, k.end, a.start, a.end)
                                                for a in apostrophes)]
         for issue in own:
+            if issue.code != "typography.apostrophe" and any(
+                    _overlaps(issue.start, issue.end, a.start, a.end) for a in apostrophes):
+                continue
             if not any(_overlaps(issue.start, issue.end, k.start, k.end) and k.code == issue.code
                        for k in kept) and not any(
                            _overlaps(issue.start, issue.end, s.start, s.end) for s in foreign):
@@ -299,8 +302,9 @@ class ChatLayer:
                 continue
             if word == "plus" and token.i + 1 < len(doc) and (
                     fold(token.nbor(1).text) in self.rules.not_after_plus
-                    or token.nbor(1).pos_ in ("ADJ", "ADV", "NUM")):
-                continue  # « plus de 3 jours », « plus rapide »: not a negation
+                    or token.nbor(1).pos_ in ("ADJ", "ADV", "NUM")
+                    or any(fold(t.text) in ("que", "qu'") for t in doc[token.i + 1:token.i + 4])):
+                continue  # « plus de 3 jours », « plus froides que prévu »: not a negation
             if self._not_a_negation(doc.text, token.idx - 1):
                 continue
             verb = token.nbor(-1)
@@ -308,7 +312,7 @@ class ChatLayer:
                 continue
             # « ne » / « n' » anywhere between the clause start and the verb
             clause = _clause_tokens_before(verb)
-            if any(t.text.lower() in ("ne", "n'", "n’") for t in clause):
+            if any(t.text.lower() in ("ne", "n'", "n’", "n") for t in clause):
                 continue
             start = verb.idx
             # « c'est pas », « y a pas », « j'sais pas »: include the clitic subject
@@ -354,11 +358,11 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
 
 
 def _clause_start(token) -> bool:
-    if token.i == token.sent.start:
+    prev = token.nbor(-1) if token.i > 0 else None
+    if prev is not None and prev.text.endswith(("'", "’")):
+        return False  # « c’est elle »: the elided word belongs to the verb
+    if token.i == token.sent.start or prev is None:
         return True
-    prev = token.nbor(-1)
-    if prev.text in ("'", "’") or prev.text.endswith(("'", "’")):
-        return False  # « c’est elle »: the apostrophe is part of the word before
     return prev.is_punct or prev.text.lower() in ("et", "ou", "mais", "donc", "alors", "sinon")
 
 

@@ -27,8 +27,10 @@ SUBJECTS = ("je", "j'", "j’", "tu", "il", "elle", "on", "nous", "vous", "ils",
 CLITICS = ("ne", "n'", "n’", "me", "m'", "m’", "te", "t'", "t’", "se", "s'", "s’", "le", "la",
            "les", "l'", "l’", "lui", "leur", "nous", "vous", "y", "en")
 CLAUSE_OPENERS = ("et", "mais", "ou", "même", "meme", "sauf", "seulement", "alors", "donc")
-CONDITIONAL = ("rais", "rait", "rions", "riez", "raient")
-FUTURE = ("rai", "ras", "ra", "rons", "rez", "ront")
+#: Future stems that are not the infinitive (« aur-ais », « viendr-ait »).
+IRREGULAR_FUTURE_STEMS = ("aur", "ser", "pourr", "fer", "ir", "viendr", "tiendr", "verr",
+                          "voudr", "devr", "saur", "faudr", "vaudr", "mourr", "courr", "enverr",
+                          "cevr", "acquerr", "cueiller", "assiér", "assoir", "pleuvr", "faudr")
 AVOIR = ("ai", "as", "a", "avons", "avez", "ont", "avais", "avait", "aviez", "avaient")
 OBJECT_BEFORE = ("la", "les", "l'", "l’", "me", "m'", "m’", "te", "t'", "t’", "nous", "vous",
                  "que", "qu'", "qu’")
@@ -63,8 +65,7 @@ class ConjugationRules:
             verb = self._skip_clitics(tokens, j)
             if verb is None or not self._is_verb(verb.lower_):
                 continue
-            form = verb.lower_
-            if form.endswith(CONDITIONAL) or form in ("aurai", "serai", "pourrai", "ferai"):
+            if self._conditional_or_future(verb.lower_):
                 yield _issue(verb, "grammar.conjugation",
                              "Après « si », l'imparfait ou le présent, pas le conditionnel "
                              "ni le futur.", ())
@@ -134,6 +135,24 @@ class ConjugationRules:
         while j < len(tokens) and tokens[j].lower_ in CLITICS:
             j += 1
         return tokens[j] if j < len(tokens) else None
+
+    def _conditional_or_future(self, form: str) -> bool:
+        """« aurais », « parlerait », « serai »: the future stem then an ending.
+
+        The stem must be the infinitive (« parler-ais »), the infinitive without its final e
+        (« prendr-ais ») or an irregular future stem, so that imperfects of verbs whose stem ends
+        in r (« mourais », « entriez ») are not taken for conditionals.
+        """
+        for ending in ("aient", "ais", "ait", "ions", "iez", "ai"):
+            if not form.endswith(ending):
+                continue
+            stem = form[: -len(ending)]
+            if not stem.endswith("r"):
+                return False
+            infinitives = set(self.lexicon.stems(form))
+            return (stem in infinitives or stem + "e" in infinitives
+                    or stem.endswith(IRREGULAR_FUTURE_STEMS))
+        return False
 
     def _is_verb(self, word: str) -> bool:
         return any(s.endswith(("er", "ir", "re", "oir")) and s != word
