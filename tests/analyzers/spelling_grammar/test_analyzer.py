@@ -131,3 +131,36 @@ def test_spelling_grammar_empty_message_gives_nan_not_an_error(builtin, nlp_fr):
 def test_spelling_grammar_bad_configuration(params, code):
     with pytest.raises(ConfigError, match=rf"\[{code}\]"):
         get_factory("spelling_grammar")("fr", **params)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "flagged", "suggestion"),
+    [
+        ("Si vous auriez besoin d'aide, écrivez-nous.", "grammar.conjugation", "auriez", None),
+        ("Je serait ravie de vous aider.", "grammar.conjugation", "serait", "serais"),
+        ("Nous vous tiendront informée.", "grammar.conjugation", "tiendront", "tiendrons"),
+        ("J'ai envoyée la facture hier.", "grammar.agreement", "envoyée", "envoyé"),
+        ("Cliquez sur http:/www.exemple.fr/suivi", "typography.link",
+         "http:/www.exemple.fr/suivi", "https://"),
+        ("Vous trouverez le lien dans l email.", "typography.apostrophe", "l email", "'"),
+        ("C'est à dire que le colis est reparti.", "typography.hyphen", "C'est à dire",
+         "c'est-à-dire"),
+    ],
+)
+def test_spelling_grammar_supplement_rules_run_whatever_the_backend(builtin, nlp_fr, text, code,
+                                                                    flagged, suggestion):
+    findings = _findings(builtin, nlp_fr, text)
+    assert [(f.code, f.text, f.suggestion) for f in findings] == [(code, flagged, suggestion)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je me demande si vous pourriez me rappeler demain.",   # indirect question: conditional ok
+        "Si vous entriez le code, le colis serait débloqué.",   # imperfect of entrer
+        "La facture que j'ai envoyée hier est jointe.",         # object before avoir: agreed
+        "Le colis mesure 5 m en hauteur.",                      # a unit, not a lost apostrophe
+    ],
+)
+def test_spelling_grammar_supplement_stays_quiet_on_correct_text(builtin, nlp_fr, text):
+    assert _findings(builtin, nlp_fr, text) == ()
