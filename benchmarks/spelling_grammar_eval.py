@@ -5,7 +5,7 @@ Data (read in place, never copied):
   ../shared/data/languagetool_fr/correct.tsv     false alarms: sentences with any finding
   ../shared/data/grammalecte_fr/tests.tsv        recall on the error spans; false alarms on the
                                                  error-free sentences
-  benchmarks/data/chat_advisor_fr.jsonl          chat-like advisor messages written for chatqa,
+  benchmarks/data/chat_fr_advisor.jsonl          chat-like advisor messages written for chatqa,
                                                  with annotated errors: precision and recall
   ../shared/data/chats_fr_pmc                    real advisor messages: messages per second,
                                                  next to spaCy's parse alone
@@ -26,8 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
-CHAT_SET = REPO / "benchmarks" / "data" / "chat_advisor_fr.jsonl"
-ALLOW_LIST = REPO / "benchmarks" / "data" / "chat_allowlist_fr.txt"
+CHAT_SET = REPO / "benchmarks" / "data" / "chat_fr_advisor.jsonl"
+ALLOW_LIST = REPO / "benchmarks" / "data" / "chat_fr_allowlist.txt"
 sys.path.insert(0, str(REPO))
 
 

@@ -36,6 +36,7 @@ def make_spelling_grammar(lang: str, **params: Any):
     """
     from chatqa.analyzers.spelling_grammar import SpellingGrammarAnalyzer
     from chatqa.analyzers.spelling_grammar.backends import resolve_backend
+    from chatqa.analyzers.spelling_grammar.builtin import GrammarRules
     from chatqa.analyzers.spelling_grammar.chat import ChatLayer, ChatRules
     from chatqa.language import LanguageDetector
 
@@ -49,7 +50,8 @@ def make_spelling_grammar(lang: str, **params: Any):
     checker = _checker(backend, lang, params.get("remote_server"), max_suggestions)
     chat = ChatLayer(
         ChatRules.from_resource(data, _read_allow_list(allow_list) if allow_list else ()),
-        lexicon=lexicon, detector=LanguageDetector(data["chat"]["foreign"]["languages"]),
+        lexicon=lexicon, grammar=GrammarRules.from_resource(data),
+        detector=LanguageDetector(data["chat"]["foreign"]["languages"]),
     )
     return SpellingGrammarAnalyzer(
         checker=checker, chat=chat, **{**params, "backend": backend,

@@ -139,8 +139,7 @@ class BuiltinChecker:
         tokens = [t for t in doc if not t.is_space]
         for i, token in enumerate(tokens):
             for rule in (self._aux_infinitive, self._trigger_participle, self._je_person,
-                         self._homophones, self._subject_verb, self._determiner_noun,
-                         self._participle_after_etre):
+                         self._subject_verb, self._determiner_noun, self._participle_after_etre):
                 found = rule(tokens, i, token)
                 if found is not None:
                     issues.append(found)
@@ -237,45 +236,6 @@ class BuiltinChecker:
                                ("ai", "suis"))
         return None
 
-    # -- homophones ---------------------------------------------------------------------------
-    def _homophones(self, tokens, i, token) -> RawIssue | None:
-        word = token.lower_
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        prev = tokens[i - 1] if i > 0 else None
-        if nxt is None:
-            return None
-        if word in ("ces", "ses") and nxt.lower_ in self.rules.ces_before:
-            return self._issue(token, "builtin_ces_cest", "grammar.homophone",
-                               "« c'est » (cela est), pas un déterminant.",
-                               (_match_case("c'est", token.text),))
-        if word == "a" and nxt.lower_ in self.rules.a_before and (
-                prev is None or prev.pos_ not in self.rules.a_subjects_pos
-                and prev.lower_ not in ("y", "qui", "ça", "cela", "ce", "il", "elle", "on")):
-            return self._issue(token, "builtin_a_accent", "grammar.homophone",
-                               "Préposition « à » (avec accent).", (_match_case("à", token.text),))
-        if word == "à" and prev is not None and prev.lower_ in ("il", "elle", "on", "qui", "y") \
-                and nxt.pos_ in ("VERB", "AUX", "DET", "ADV"):
-            return self._issue(token, "builtin_a_verb", "grammar.homophone",
-                               "Verbe « avoir » : « a » sans accent.", ("a",))
-        participle_like = "Part" in nxt.morph.get("VerbForm") or nxt.lower_ in (
-            "bien", "déjà", "pas", "en", "bientôt")
-        if word == "son" and participle_like and prev is not None and (
-                prev.lower_ in self.rules.plural_subjects or "Plur" in prev.morph.get("Number")):
-            return self._issue(token, "builtin_son_sont", "grammar.homophone",
-                               "Verbe « être » : « sont ».", (_match_case("sont", token.text),))
-        if word == "on" and prev is not None and prev.lower_ in self.rules.plural_subjects and \
-                "Part" in nxt.morph.get("VerbForm"):
-            return self._issue(token, "builtin_on_ont", "grammar.homophone",
-                               "Verbe « avoir » : « ont ».", ("ont",))
-        if word == "et" and prev is not None and prev.pos_ in ("NOUN", "PROPN", "PRON") and \
-                nxt.lower_ in ("bien", "déjà", "en", "arrivé", "arrivée", "disponible",
-                               "prévu", "prévue", "envoyé", "envoyée", "parti", "partie") and \
-                not any(t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm")
-                        for t in tokens[:i] if t.sent == token.sent):
-            return self._issue(token, "builtin_et_est", "grammar.homophone",
-                               "Verbe « être » : « est ».", ("est",))
-        return None
-
     # -- agreement ----------------------------------------------------------------------------
     def _subject_verb(self, tokens, i, token) -> RawIssue | None:
         """« les techniciens passe » -> « passent »: plural noun subject, singular verb."""
@@ -337,6 +297,71 @@ class BuiltinChecker:
                suggestions: tuple[str, ...] = (), end: int | None = None) -> RawIssue:
         return RawIssue(token.idx, end if end is not None else token.idx + len(token.text),
                         rule_id, code, message, tuple(suggestions), self.name)
+
+
+class HomophoneRules:
+    """Homophone confusions read from the next and previous words (every backend runs them).
+
+    a/à, ces/c'est, son/sont, on/ont, et/est: backends often read the wrong word as the right
+    one (« ces » as a determiner) and report its neighbours instead.
+    """
+
+    name: ClassVar[str] = "builtin"
+
+    def __init__(self, rules: GrammarRules) -> None:
+        self.rules = rules
+
+    def check(self, doc: Doc) -> list[RawIssue]:
+        """Homophone issues of ``doc``."""
+        tokens = [t for t in doc if not t.is_space]
+        return [issue for i, token in enumerate(tokens)
+                if (issue := self._homophones(tokens, i, token)) is not None]
+
+    def _homophones(self, tokens, i, token) -> RawIssue | None:
+        word = token.lower_
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        prev = tokens[i - 1] if i > 0 else None
+        if nxt is None:
+            return None
+        if word in ("ces", "ses") and nxt.lower_ in self.rules.ces_before:
+            return self._issue(token, "builtin_ces_cest", "grammar.homophone",
+                               "« c'est » (cela est), pas un déterminant.",
+                               (_match_case("c'est", token.text),))
+        prev_is_object = prev is not None and i > 1 and tokens[i - 2].pos_ == "ADP"
+        if word == "a" and nxt.lower_ in self.rules.a_before and (
+                prev is None or prev_is_object
+                or prev.pos_ not in self.rules.a_subjects_pos
+                and prev.lower_ not in ("y", "qui", "ça", "cela", "ce", "il", "elle", "on")):
+            return self._issue(token, "builtin_a_accent", "grammar.homophone",
+                               "Préposition « à » (avec accent).", (_match_case("à", token.text),))
+        if word == "à" and prev is not None and prev.lower_ in ("il", "elle", "on", "qui", "y") \
+                and nxt.pos_ in ("VERB", "AUX", "DET", "ADV"):
+            return self._issue(token, "builtin_a_verb", "grammar.homophone",
+                               "Verbe « avoir » : « a » sans accent.", ("a",))
+        participle_like = "Part" in nxt.morph.get("VerbForm") or nxt.lower_ in (
+            "bien", "déjà", "pas", "en", "bientôt") or nxt.lower_.endswith(
+            ("és", "ées", "is", "ies", "us", "ues"))
+        if word == "son" and participle_like and prev is not None and (
+                prev.lower_ in self.rules.plural_subjects or "Plur" in prev.morph.get("Number")):
+            return self._issue(token, "builtin_son_sont", "grammar.homophone",
+                               "Verbe « être » : « sont ».", (_match_case("sont", token.text),))
+        if word == "on" and prev is not None and prev.lower_ in self.rules.plural_subjects and \
+                "Part" in nxt.morph.get("VerbForm"):
+            return self._issue(token, "builtin_on_ont", "grammar.homophone",
+                               "Verbe « avoir » : « ont ».", ("ont",))
+        if word == "et" and prev is not None and prev.pos_ in ("NOUN", "PROPN", "PRON") and \
+                nxt.lower_ in ("bien", "déjà", "en", "arrivé", "arrivée", "disponible",
+                               "prévu", "prévue", "envoyé", "envoyée", "parti", "partie") and \
+                not any(t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm")
+                        for t in tokens[:i] if t.sent == token.sent):
+            return self._issue(token, "builtin_et_est", "grammar.homophone",
+                               "Verbe « être » : « est ».", ("est",))
+        return None
+
+    def _issue(self, token: Token, rule_id: str, code: str, message: str,
+               suggestions: tuple[str, ...] = ()) -> RawIssue:
+        return RawIssue(token.idx, token.idx + len(token.text), rule_id, code, message,
+                        tuple(suggestions), self.name)
 
 
 _ACCENTS = {"a": "aàâä", "e": "eéèêë", "i": "iîï", "o": "oôö", "u": "uùûü", "c": "cç",

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chatqa.analyzers.spelling_grammar.builtin import GrammarRules, HomophoneRules
 from chatqa.analyzers.spelling_grammar.issues import RawIssue
 from chatqa.analyzers.spelling_grammar.supplement import ConjugationRules
 from chatqa.text import fold
@@ -91,11 +92,14 @@ class ChatLayer:
         rules: ChatRules,
         *,
         lexicon: Lexicon,
+        grammar: GrammarRules | None = None,
         detector: LanguageDetector | None = None,
-        add_checks: Sequence[str] = ("capital", "hyphen", "negation", "usage", "conjugation"),
+        add_checks: Sequence[str] = ("capital", "hyphen", "negation", "usage", "conjugation",
+                                     "homophone"),
     ) -> None:
         self.rules = rules
         self.lexicon = lexicon
+        self.grammar = grammar
         self.detector = detector
         self.add_checks = tuple(add_checks)
 
@@ -137,6 +141,10 @@ class ChatLayer:
         if "conjugation" in self.add_checks:
             own += [i for i in ConjugationRules(self.lexicon).check(doc)
                     if not _inside_any(i.start, i.end, protected)]
+        if "homophone" in self.add_checks and self.grammar is not None:
+            own += [i for i in HomophoneRules(self.grammar).check(doc)
+                    if not _inside_any(i.start, i.end, protected)]
+        kept = self._drop_consequences(text, kept, own)
         apostrophes = [i for i in own if i.code == "typography.apostrophe"]
         if apostrophes:  # a word broken by a missing or wrong apostrophe is one error
             kept = [k for k in kept if not any(_overlaps(k.start, k.end, a.start, a.end)
@@ -150,6 +158,30 @@ class ChatLayer:
                            _overlaps(issue.start, issue.end, s.start, s.end) for s in foreign):
                 kept.append(issue)
         return _dedupe(sorted(kept, key=lambda i: (i.start, i.end, i.code)))
+
+    def _drop_consequences(self, text: str, kept: list[RawIssue],
+                           own: list[RawIssue]) -> list[RawIssue]:
+        """Drop backend issues that only follow from an error the layer names better.
+
+        A backend that reads « puis je avoir » or « les colis son partis » literally reports
+        « avoir » or « partis »; the layer's hyphen or homophone finding is the error, and the
+        backend's issue on the next word is its consequence. A backend's negation issue next to
+        the layer's is the same error: the layer's span (verb to « pas ») is kept.
+        """
+        out = []
+        for k in kept:
+            consequence = False
+            for o in own:
+                if o.code in ("typography.hyphen", "grammar.homophone") and \
+                        k.code != "spelling" and o.start <= k.start <= _next_word_end(text,
+                                                                                     o.end):
+                    consequence = True
+                if o.code == k.code == "grammar.negation" and (
+                        _overlaps(k.start, k.end, o.start, o.end) or 0 <= o.start - k.end <= 12):
+                    consequence = True
+            if not consequence:
+                out.append(k)
+        return out
 
     def protected_spans(self, doc: Doc) -> list[tuple[int, int]]:
         """Character spans never checked: patterns, allow-listed names, people's names."""
@@ -289,7 +321,9 @@ class ChatLayer:
         for pattern, code, message, suggestion, raw in self.rules.usage:
             for match in pattern.finditer(text if raw else folded):
                 start, end = match.start(), match.start() + len(match.group().rstrip())
-                if end > start and not _inside_any(start, end, protected):
+                # a malformed link sits inside what looks like a URL: not protected
+                if end > start and (code == "typography.link"
+                                    or not _inside_any(start, end, protected)):
                     out.append(RawIssue(start, end, "chat_usage", code, message, (suggestion,),
                                         LAYER))
         return out
@@ -386,6 +420,12 @@ def _with_ne(span: str) -> str:
     first = span.split(" ", 1)[0]
     elided = "n'" if first[:1].lower() in "aeiouyéèêh" else "ne "
     return elided + span
+
+
+def _next_word_end(text: str, end: int) -> int:
+    """End of the word after position ``end`` (``end`` itself when there is none)."""
+    match = re.match(r"\W*\w+", text[end:])
+    return end + match.end() if match else end
 
 
 def _sentence_start(text: str, start: int) -> bool:

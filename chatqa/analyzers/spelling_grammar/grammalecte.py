@@ -101,7 +101,7 @@ class GrammalecteChecker:
         for line in text.split("\n"):
             if line.strip():
                 grammar, spelling = self._checker.getParagraphErrors(line, bSpellSugg=False)
-                for err in grammar:
+                for err in _merge_parts(grammar):
                     issues.append(self._issue(err, err["sType"], err["sRuleId"], offset))
                 for err in spelling:
                     issues.append(self._issue(err, "WORD", "spelling", offset))
@@ -119,6 +119,23 @@ class GrammalecteChecker:
 
     def __reduce__(self):
         return (_rebuild, (self._config,))
+
+
+def _merge_parts(errors: list[Mapping[str, Any]], gap: int = 40) -> list[dict[str, Any]]:
+    """Merge the spans Grammalecte reports for one error into one issue.
+
+    « Le techniciens » comes as two spans of the same rule (``gn_le_1m__b4_a3`` and
+    ``__b4_a4``): one error for the evaluator, one finding.
+    """
+    merged: list[dict[str, Any]] = []
+    for err in sorted(errors, key=lambda e: e["nStart"]):
+        key = re.sub(r"_a\d+(_\d+)?$", "", err["sRuleId"])
+        last = merged[-1] if merged else None
+        if last is not None and last["_key"] == key and err["nStart"] - last["nEnd"] <= gap:
+            last["nEnd"] = max(last["nEnd"], err["nEnd"])
+            continue
+        merged.append({**err, "_key": key})
+    return merged
 
 
 def _rebuild(config: dict[str, Any]) -> GrammalecteChecker:
