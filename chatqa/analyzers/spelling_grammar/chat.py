@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 #: Codes the layer itself reports.
 LAYER = "chat"
+#: Words after which an inversion may start (« que puis-je faire », « et avez-vous »).
+CLAUSE_STARTERS = frozenset({"et", "ou", "mais", "donc", "alors", "sinon", "que", "qu'",
+                             "comment", "quand", "ou", "pourquoi", "combien", "quoi", "quel",
+                             "quelle", "quels", "quelles"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class ChatRules:
     not_after_plus: frozenset[str]
     capital_openers: frozenset[str]
     negation_exceptions: str
+    clitics: frozenset[str]
     usage: tuple[tuple[re.Pattern[str], str, str, str, bool], ...] = ()
     foreign: Mapping[str, Any] = field(default_factory=dict)
 
@@ -77,6 +82,7 @@ class ChatRules:
             not_after_plus=frozenset(fold(w) for w in chat["negation"]["not_after_plus"]),
             capital_openers=frozenset(fold(w) for w in chat["capital"]["openers"]),
             negation_exceptions=chat["negation"]["exceptions"],
+            clitics=frozenset(fold(w) for w in chat["clitics"]),
             usage=tuple((re.compile(e["pattern"]), e["code"], e["message"], e["suggestion"],
                          bool(e.get("raw", False)))
                         for e in chat.get("usage", {}).get("entries", ())),
@@ -173,8 +179,8 @@ class ChatLayer:
             consequence = False
             for o in own:
                 if o.code in ("typography.hyphen", "grammar.homophone") and \
-                        k.code != "spelling" and o.start <= k.start <= _next_word_end(text,
-                                                                                     o.end):
+                        k.code != "spelling" and o.start <= k.start <= _next_word_end(
+                            text, o.end, skip=self.rules.clitics):
                     consequence = True
                 if o.code == k.code == "grammar.negation" and (
                         _overlaps(k.start, k.end, o.start, o.end) or 0 <= o.start - k.end <= 12):
@@ -397,7 +403,7 @@ def _clause_start(token) -> bool:
         return False  # « c’est elle »: the elided word belongs to the verb
     if token.i == token.sent.start or prev is None:
         return True
-    return prev.is_punct or prev.text.lower() in ("et", "ou", "mais", "donc", "alors", "sinon")
+    return prev.is_punct or fold(prev.text) in CLAUSE_STARTERS
 
 
 def _clause_tokens_before(verb) -> list:
@@ -422,10 +428,12 @@ def _with_ne(span: str) -> str:
     return elided + span
 
 
-def _next_word_end(text: str, end: int) -> int:
-    """End of the word after position ``end`` (``end`` itself when there is none)."""
-    match = re.match(r"\W*\w+", text[end:])
-    return end + match.end() if match else end
+def _next_word_end(text: str, end: int, skip: frozenset[str] = frozenset()) -> int:
+    """End of the first word after ``end`` that is not in ``skip`` (clitics: « vous »)."""
+    for match in re.finditer(r"\w+", text[end:]):
+        if fold(match.group()) not in skip:
+            return end + match.end()
+    return end
 
 
 def _sentence_start(text: str, start: int) -> bool:

@@ -129,9 +129,12 @@ def _merge_parts(errors: list[Mapping[str, Any]], gap: int = 40) -> list[dict[st
     """
     merged: list[dict[str, Any]] = []
     for err in sorted(errors, key=lambda e: e["nStart"]):
-        key = re.sub(r"_a\d+(_\d+)?$", "", err["sRuleId"])
+        rule = err["sRuleId"]
+        # graph rules name their actions __bN_aM: two actions of one rule are one error
+        key = re.sub(r"_a\d+(_\d+)?$", "", rule) if re.search(r"__b\d+_a\d+", rule) else None
         last = merged[-1] if merged else None
-        if last is not None and last["_key"] == key and err["nStart"] - last["nEnd"] <= gap:
+        if key is not None and last is not None and last["_key"] == key and \
+                err["nStart"] - last["nEnd"] <= gap:
             last["nEnd"] = max(last["nEnd"], err["nEnd"])
             continue
         merged.append({**err, "_key": key})
