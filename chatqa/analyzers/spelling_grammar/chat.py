@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 LAYER = "chat"
 #: Words after which an inversion may start (« que puis-je faire », « et avez-vous »).
 CLAUSE_STARTERS = frozenset({"et", "ou", "mais", "donc", "alors", "sinon", "que", "qu'",
-                             "comment", "quand", "ou", "pourquoi", "combien", "quoi", "quel",
+                             "comment", "quand", "pourquoi", "combien", "quoi", "quel",
                              "quelle", "quels", "quelles"})
 
 
