@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 APOSTROPHES = ("'", "’")
+#: Characters trimmed from a token's ends before a lookup.
+EDGE_PUNCTUATION = "/\\-–—.·\"«»()[]*_"
 
 
 def dictionary_dir() -> Path | None:
@@ -154,14 +156,16 @@ class BuiltinChecker:
             if not any(c.isalpha() for c in word) or any(c.isdigit() for c in word):
                 continue
             core = word.rstrip("'’") if word.endswith(APOSTROPHES) else word
+            lead = len(core) - len(core.lstrip(EDGE_PUNCTUATION))
+            core = core.strip(EDGE_PUNCTUATION)  # « €/mois » is tokenized « € », « /mois »
             if len(core) <= 1 or self.lexicon.knows(core):
                 continue
             if "-" in core and all(self.lexicon.knows(p) for p in core.split("-") if p):
                 continue
             # suggestions are looked up later, only for the issues the chat layer keeps
-            out.append(self._issue(token, "hunspell", "spelling",
-                                   f"Mot inconnu du dictionnaire : « {core} ».",
-                                   end=token.idx + len(core)))
+            out.append(RawIssue(token.idx + lead, token.idx + lead + len(core), "hunspell",
+                                "spelling", f"Mot inconnu du dictionnaire : « {core} ».", (),
+                                self.name))
         return out
 
     # -- conjugation --------------------------------------------------------------------------
