@@ -82,3 +82,15 @@ def test_grammalecte_found_through_the_environment_variable(tmp_path, monkeypatc
     (tmp_path / "grammalecte" / "__init__.py").write_text("")
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     assert find_grammalecte() == tmp_path
+
+
+def test_grammalecte_one_error_one_finding(grammalecte, nlp_fr):
+    # Grammalecte reports « Le techniciens » as two spans of one rule: one finding
+    assert _codes(grammalecte, nlp_fr, "Le techniciens passera demain.") == [
+        ("grammar.agreement", "Le techniciens")]
+    # « puis je faire » read literally gives « je faire »: the hyphen is the error, not « faire »
+    assert _codes(grammalecte, nlp_fr, "Que puis je faire pour vous ?") == [
+        ("typography.hyphen", "puis je")]
+    # two lowercase starts are two findings, not one merged span
+    found = _codes(grammalecte, nlp_fr, "C'est noté. nous revenons vers vous. nous rappelons.")
+    assert found == [("typography.capital", "nous"), ("typography.capital", "nous")]
