@@ -83,3 +83,17 @@ def test_cli_score_maps_csv_columns(tmp_path, capsys):
     assert conversations.splitlines()[1].startswith("1,")
     assert main([*argv[:6], "--column", "conversation_id"]) == 2
     assert "NAME=SOURCE" in capsys.readouterr().err
+
+
+def test_cli_report_highlights_findings_with_their_suggestion(tmp_path):
+    conv = {"id": "c9", "messages": [
+        {"role": "customer", "time": "2026-03-02T10:00:00+01:00", "text": "Bonjour"},
+        {"role": "advisor", "time": "2026-03-02T10:00:30+01:00",
+         "text": "Il y a un probleme avec votre commande."}]}
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps(conv) + "\n", "utf-8")
+    main(["score", str(src), "--out", str(tmp_path / "out"), "--no-progress"])
+    assert main(["report", str(tmp_path / "out")]) == 0
+    html = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert '<mark title="spelling → problème">probleme</mark>' in html
+    assert ">nan<" not in html   # criteria without evidence show an empty cell

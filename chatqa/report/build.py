@@ -101,8 +101,13 @@ def write_forms_workbook(tables: Tables, path: Path, mask=lambda s: s) -> None:
         sheet.freeze_panes = "B2"
 
 
+def _cell(value) -> str:
+    """Text of a table cell: empty for missing values (NaN, None), not "nan"."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
 def _highlight(text: str, spans: list[tuple[int, int, str]], mask) -> str:
-    """HTML of ``text`` with each (start, end, code) span in a <mark>."""
+    """HTML of ``text`` with each (start, end, label) span in a <mark> titled by its label."""
     out, pos = [], 0
     for start, end, code in sorted(spans):
         if start < pos or end > len(text):
@@ -145,8 +150,9 @@ def render_html(tables: Tables, mask=lambda s: s) -> str:
     spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
     for f in tables.findings.itertuples(index=False):
         if pd.notna(f.start) and pd.notna(f.end) and pd.notna(f.message_index):
+            label = str(f.code) if not _cell(f.suggestion) else f"{f.code} → {f.suggestion}"
             spans.setdefault((str(f.conversation_id), int(f.message_index)), []).append(
-                (int(f.start), int(f.end), str(f.code))
+                (int(f.start), int(f.end), label)
             )
     forms = tables.forms.groupby("conversation_id", sort=False) if len(tables.forms) else {}
     messages = (
@@ -174,8 +180,8 @@ def render_html(tables: Tables, mask=lambda s: s) -> str:
                 parts.append(
                     f"<tr><td>{html.escape(str(p.criterion_label or p.criterion))}</td>"
                     f"<td class='lvl-{lvl}'>{lvl}</td><td>{p.confidence:.2f}</td>"
-                    f"<td>{html.escape(str(p.reason or ''))}</td>"
-                    f"<td>{html.escape(str(p.evidence or ''))}</td></tr>"
+                    f"<td>{html.escape(_cell(p.reason))}</td>"
+                    f"<td>{html.escape(_cell(p.evidence))}</td></tr>"
                 )
             parts.append("</table>")
     parts.append("</html>")
