@@ -9,6 +9,7 @@ stops a run: it goes to the ``errors`` table.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.evaluation.rules import get_rule, propose_form_levels
 from chatqa.io.writers import TableWriter
+from chatqa.language import LanguageDetector
 from chatqa.model import Conversation, Finding, Role
 from chatqa.tables import Tables, details_json, frame, table_schemas
 
@@ -75,6 +77,13 @@ class ArchiveSummary:
         )
 
 
+#: Anonymisation placeholders (« _Name1_ ») carry no language.
+_PLACEHOLDER = re.compile(r"_[A-Za-z]+\d*_")
+#: Advisor words needed, and confidence, to trust a detected language.
+DETECT_MIN_WORDS = 5
+DETECT_MIN_CONFIDENCE = 0.8
+
+
 class Pipeline:
     """Scores conversations with the analyzers of a grid and pre-fills the grid's form.
 
@@ -90,6 +99,9 @@ class Pipeline:
         self._nlp: dict[str, Any] = {}
         self._analyzers: dict[str, tuple[list[MessageAnalyzer], list[ConversationAnalyzer]]] = {}
         self._cache: OrderedDict[tuple[str, str], tuple[Analysis, ...]] = OrderedDict()
+        self._unavailable: dict[str, dict[str, str]] = {}
+        detect = tuple(grid.grid.detect_languages)
+        self._detector = LanguageDetector(detect) if len(detect) > 1 else None
         for crit in grid.criteria.values():
             get_rule(crit.rule)
         self._check_grid(self.analyzers_for(grid.language))
@@ -106,7 +118,14 @@ class Pipeline:
             message: list[MessageAnalyzer] = []
             conversation: list[ConversationAnalyzer] = []
             for name, params in self.grid.analyzers.items():
-                analyzer = get_factory(name)(lang, **params)
+                try:
+                    analyzer = get_factory(name)(lang, **params)
+                except ConfigError as exc:
+                    if lang == self.grid.language:
+                        raise
+                    # another language than the grid's: run without it, and say so
+                    self._unavailable.setdefault(lang, {})[name] = str(exc)
+                    continue
                 if isinstance(analyzer, ConversationAnalyzer):
                     conversation.append(analyzer)
                 elif isinstance(analyzer, MessageAnalyzer):
@@ -192,11 +211,28 @@ class Pipeline:
                 a.name: {"version": a.version, "params": _params(a)}
                 for a in [*message, *conversation]
             },
+            "detect_languages": list(self.grid.grid.detect_languages),
+            "analyzers_unavailable": {lang: dict(v) for lang, v in self._unavailable.items()},
         }
 
     def language_of(self, conversation: Conversation) -> str:
-        """The conversation's language: its own metadata, else the grid's language."""
-        return conversation.language or self.grid.language
+        """The conversation's language: its metadata, else detected, else the grid's.
+
+        Detection runs only when the grid lists ``detect_languages``, on the advisor's and the
+        customer's text (placeholders removed: an automatic greeting in the grid's language
+        should not outweigh a conversation held in English), and is kept only when confident.
+        """
+        if conversation.language:
+            return conversation.language
+        if self._detector is None:
+            return self.grid.language
+        text = " ".join(m.text for m in conversation.messages
+                        if m.role in (Role.ADVISOR, Role.CUSTOMER))
+        text = _PLACEHOLDER.sub(" ", text)[:2000]
+        if len(text.split()) < DETECT_MIN_WORDS:
+            return self.grid.language
+        language, confidence = self._detector.detect(text)
+        return language if confidence >= DETECT_MIN_CONFIDENCE else self.grid.language
 
     # -- scoring ------------------------------------------------------------------------------
     def score(self, conversation: Conversation) -> ConversationResult:
@@ -332,7 +368,8 @@ class Pipeline:
         messages = [r.messages for r in results if len(r.messages)]
         return Tables(
             messages=(
-                pd.concat(messages, ignore_index=True).astype(schemas["messages"])
+                pd.concat(messages, ignore_index=True)
+                .reindex(columns=list(schemas["messages"])).astype(schemas["messages"])
                 if messages else frame([], schemas["messages"])
             ),
             findings=frame(

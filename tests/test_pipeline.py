@@ -208,3 +208,39 @@ def test_pipeline_spelling_errors_fill_orthographe_grammaire(pipe, make_conversa
     assert pipe.score(clean).form.proposals["orthographe_grammaire"].level == "exceptionnel"
     messages = res.messages.set_index("message_index")
     assert messages.loc[2, "language_errors"] == 1 and math.isnan(messages.loc[0, "words"])
+
+
+def test_pipeline_detects_an_english_conversation_and_says_what_it_skipped(pipe,
+                                                                             make_conversation):
+    english = make_conversation(
+        ("customer", 0, "Hi, where is my order?"),
+        ("advisor", 30, "Hello, thank you for your message. Your order has been shipped and "
+                        "will arrive within three business days."),
+        id="en1",
+    )
+    res = pipe.score(english)
+    assert res.language == "en"
+    assert res.metrics["first_response_s"] == 30          # timing has English cues
+    assert math.isnan(res.metrics.get("advisor_language_errors", math.nan))
+    assert res.form.proposals["orthographe_grammaire"].level == "na"
+    assert not [f for f in res.findings if f.analyzer == "spelling_grammar"]
+    assert "spelling_grammar" in pipe.meta()["analyzers_unavailable"]["en"]
+    # too little advisor text to tell, or language metadata: no detection
+    short = make_conversation(("customer", 0, "Hi"), ("advisor", 5, "Hello!"), id="en2")
+    assert pipe.score(short).language == "fr"
+    tagged = make_conversation(("advisor", 5, "Hello, thank you for your message today."),
+                               id="en3", language="fr")
+    assert pipe.score(tagged).language == "fr"
+
+
+def test_pipeline_mixed_languages_in_one_archive_give_one_table(pipe, tmp_path):
+    english = {"id": "en", "messages": [
+        {"role": "customer", "time": "2026-03-02T10:00:00Z", "text": "Hi there"},
+        {"role": "advisor", "time": "2026-03-02T10:00:20Z",
+         "text": "Hello, thank you for contacting us, I am checking your account right now."}]}
+    french = _conv("fr")
+    del french["language"]
+    tables = pipe.score_archive(_jsonl(tmp_path / "a.jsonl", [french, english]), progress=False)
+    assert list(tables.conversations["language"]) == ["fr", "en"]
+    assert list(tables.conversations["first_response_s"]) == [40.0, 20.0]
+    assert tables.errors.empty and "words" in tables.messages.columns

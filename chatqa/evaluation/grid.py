@@ -31,6 +31,11 @@ class GridInfo(_Strict):
     label: str = ""
     language: str = "fr"
     version: int = 1
+    detect_languages: tuple[str, ...] = Field(
+        default=(),
+        description="Languages a conversation without language metadata may be detected in "
+        "(ISO 639-1); empty: every such conversation is in `language`.",
+    )
 
 
 class Levels(_Strict):
