@@ -9,6 +9,7 @@ per copy) and scores it:
 Prints messages per second, ratios to the baseline, and peak RSS.
 
     python benchmarks/pipeline_throughput.py [--copies 4] [--grid fr_chat] [--n-process 2]
+        [--unique]
 """
 
 from __future__ import annotations
@@ -26,14 +27,21 @@ REPO = Path(__file__).resolve().parent.parent
 PMC = REPO.parent / "shared" / "data" / "chats_fr_pmc" / "conversations.jsonl"
 
 
-def build_archive(path: Path, copies: int) -> tuple[int, int]:
-    """Write ``copies`` copies of the PMC chats with fresh ids; return (conversations, messages)."""
+def build_archive(path: Path, copies: int, unique: bool = False) -> tuple[int, int]:
+    """Write ``copies`` copies of the PMC chats with fresh ids; return (conversations, messages).
+
+    With ``unique``, every copy's texts get a reference number, so no text repeats across
+    copies and the cache of distinct texts cannot help (the worst case for throughput).
+    """
     rows = [json.loads(line) for line in PMC.read_text("utf-8").splitlines() if line.strip()]
     n_conv = n_msg = 0
     with path.open("w", encoding="utf-8") as fh:
         for k in range(copies):
             for row in rows:
                 row = dict(row, conversation_id=f"{row['conversation_id']}_{k}", language="fr")
+                if unique:
+                    row["messages"] = [dict(m, text=f"{m['text']} (réf. {k})")
+                                       for m in row["messages"]]
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                 n_conv += 1
                 n_msg += len(row["messages"])
@@ -60,6 +68,8 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=4)
     ap.add_argument("--grid", default="fr_chat")
     ap.add_argument("--n-process", type=int, default=1)
+    ap.add_argument("--unique", action="store_true",
+                    help="no text repeats across copies (defeats the cache of distinct texts)")
     ap.add_argument("--child", nargs=3, metavar=("ARCHIVE", "GRID", "OUT"))
     args = ap.parse_args()
     if args.child:
@@ -74,7 +84,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="chatqa-bench-"))
     archive = tmp / "archive.jsonl"
-    n_conv, n_msg = build_archive(archive, args.copies)
+    n_conv, n_msg = build_archive(archive, args.copies, args.unique)
     convs = list(chatqa.read_transcripts(archive))
     advisor = [m.text for c in convs for m in c.messages if m.role == "advisor"]
     print(f"archive: {n_conv} conversations, {n_msg} messages, {len(advisor)} advisor messages "
