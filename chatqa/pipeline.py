@@ -470,6 +470,7 @@ class Pipeline:
         rows: list[dict[str, Any]] = []
         findings: list[Finding] = []
         per_message: dict[int, tuple[Analysis, ...]] = {}
+        names = participant_names(conv) if message_analyzers else frozenset()
         for i, m in enumerate(conv.messages):
             row = {
                 "conversation_id": conv.id,
@@ -493,6 +494,11 @@ class Pipeline:
                 if analyses is None:  # evicted between parse and use: analyse again
                     doc = docs.get(m.text) or self.nlp(lang)(m.text)
                     analyses = tuple(a.analyze_message(doc) for a in message_analyzers)
+                if names:
+                    analyses = tuple(
+                        a.review(an, names) if hasattr(a, "review") else an
+                        for a, an in zip(message_analyzers, analyses, strict=True)
+                    )
                 per_message[i] = analyses
                 for analysis in analyses:
                     row.update(analysis.metrics)
@@ -558,6 +564,20 @@ def _chunked(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def participant_names(conversation: Conversation) -> frozenset[str]:
+    """Words of the people's names in a conversation: message authors and name metadata.
+
+    Folded (lower case, no accents), for analyzers' ``review`` hook: the names of the customer
+    and the advisor are not spelling errors, whatever the lexicon says.
+    """
+    from chatqa.io.roles import name_fields
+    from chatqa.text import fold
+
+    values = [m.author for m in conversation.messages if m.author]
+    values += [v for k in name_fields() if isinstance(v := conversation.metadata.get(k), str)]
+    return frozenset(w for v in values for w in re.findall(r"[^\W\d_]{2,}", fold(v)))
 
 
 def _params(analyzer: Any) -> dict[str, Any]:

@@ -244,3 +244,21 @@ def test_pipeline_mixed_languages_in_one_archive_give_one_table(pipe, tmp_path):
     assert list(tables.conversations["language"]) == ["fr", "en"]
     assert list(tables.conversations["first_response_s"]) == [40.0, 20.0]
     assert tables.errors.empty and "words" in tables.messages.columns
+
+
+def test_pipeline_participants_names_are_not_spelling_errors(pipe, make_conversation):
+    text = "Merci, ozturk vous rappellera demain."   # a lowercase surname mid-sentence
+    bare = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n1")
+    assert [f.text for f in pipe.score(bare).findings if f.code == "spelling"] == ["ozturk"]
+    assert pipe.score(bare).metrics["advisor_language_errors"] == 1
+    from dataclasses import replace as with_
+    named = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n2")
+    named = with_(named, messages=(named.messages[0],
+                                   with_(named.messages[1], author="Maëlys Öztürk")))
+    res = pipe.score(named)   # the author's name, folded, covers « ozturk »
+    assert not [f for f in res.findings if f.code == "spelling"]
+    assert res.metrics["advisor_language_errors"] == 0
+    assert res.messages.loc[1, "language_errors"] == 0
+    by_metadata = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n3",
+                                    customer_name="M. Ozturk")
+    assert pipe.score(by_metadata).metrics["advisor_language_errors"] == 0

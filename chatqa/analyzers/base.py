@@ -55,7 +55,12 @@ class MessageAnalyzer(Protocol):
     version: ClassVar[int]
 
     def analyze_message(self, doc: Doc) -> Analysis:
-        """Return the message's metrics and findings (offsets into ``doc.text``)."""
+        """Return the message's metrics and findings (offsets into ``doc.text``).
+
+        Optional hooks a message analyzer may define: ``summarize(analyses) -> metrics`` for
+        its conversation-level metrics, and ``review(analysis, names) -> Analysis`` to apply
+        conversation context (the participants' names) to a cached message analysis.
+        """
         ...
 
 

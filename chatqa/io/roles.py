@@ -34,3 +34,9 @@ def parse_role(value: object) -> Role | None:
 def known_roles() -> str:
     """A short list of accepted role names for error messages."""
     return ", ".join(sorted(role_aliases()))
+
+
+@lru_cache(maxsize=1)
+def name_fields() -> tuple[str, ...]:
+    """Metadata keys that hold a participant's name (``resources/roles.toml`` [names])."""
+    return tuple(load_shared_resource("roles")["names"]["metadata_fields"])

@@ -17,6 +17,7 @@ from chatqa.analyzers.base import Analysis, MetricSpec, check_param
 from chatqa.analyzers.spelling_grammar.chat import ChatLayer
 from chatqa.analyzers.spelling_grammar.issues import Checker, RawIssue
 from chatqa.model import Finding, Severity
+from chatqa.text import fold
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -97,6 +98,24 @@ class SpellingGrammarAnalyzer:
                 "errors_per_100_words": 100.0 * errors / words if words else NAN,
             },
             findings=findings,
+        )
+
+    def review(self, analysis: Analysis, names: frozenset[str]) -> Analysis:
+        """Drop spelling findings on the participants' names (folded), and recount.
+
+        The message analysis depends on the text only (so it is cached); the names of the
+        customer and the advisor are conversation context, applied here.
+        """
+        kept = tuple(f for f in analysis.findings
+                     if not (f.code == "spelling" and fold(f.text) in names))
+        if len(kept) == len(analysis.findings):
+            return analysis
+        words = analysis.metrics["words"]
+        errors = sum(1 for f in kept if f.code not in NOT_COUNTED)
+        return Analysis(
+            metrics={**analysis.metrics, "language_errors": float(errors),
+                     "errors_per_100_words": 100.0 * errors / words if words else NAN},
+            findings=kept,
         )
 
     def summarize(self, analyses: Sequence[Analysis]) -> dict[str, float]:
