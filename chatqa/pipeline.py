@@ -31,10 +31,13 @@ from chatqa.errors import AnalyzerError, ChatQAError, ConfigError, Errors, Trans
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.evaluation.rules import get_rule, propose_form_levels
+from chatqa.io.roles import name_fields
 from chatqa.io.writers import TableWriter
 from chatqa.language import LanguageDetector
 from chatqa.model import Conversation, Finding, Role
+from chatqa.resources import load_shared_resource
 from chatqa.tables import Tables, details_json, frame, table_schemas
+from chatqa.text import fold
 
 NAN = math.nan
 
@@ -75,13 +78,6 @@ class ArchiveSummary:
             f"failed ({self.errors} errors), {self.messages} messages, {self.findings} findings "
             f"in {self.seconds:.1f} s ({rate:.1f} conversations/s) -> {self.out}"
         )
-
-
-#: Anonymisation placeholders (« _Name1_ ») carry no language.
-_PLACEHOLDER = re.compile(r"_[A-Za-z]+\d*_")
-#: Advisor words needed, and confidence, to trust a detected language.
-DETECT_MIN_WORDS = 5
-DETECT_MIN_CONFIDENCE = 0.8
 
 
 class Pipeline:
@@ -228,11 +224,12 @@ class Pipeline:
             return self.grid.language
         text = " ".join(m.text for m in conversation.messages
                         if m.role in (Role.ADVISOR, Role.CUSTOMER))
-        text = _PLACEHOLDER.sub(" ", text)[:2000]
-        if len(text.split()) < DETECT_MIN_WORDS:
+        cfg = load_shared_resource("language")
+        text = re.sub(cfg["placeholder"], " ", text)[: cfg["max_chars"]]
+        if len(text.split()) < cfg["min_words"]:
             return self.grid.language
         language, confidence = self._detector.detect(text)
-        return language if confidence >= DETECT_MIN_CONFIDENCE else self.grid.language
+        return language if confidence >= cfg["min_confidence"] else self.grid.language
 
     # -- scoring ------------------------------------------------------------------------------
     def score(self, conversation: Conversation) -> ConversationResult:
@@ -572,9 +569,6 @@ def participant_names(conversation: Conversation) -> frozenset[str]:
     Folded (lower case, no accents), for analyzers' ``review`` hook: the names of the customer
     and the advisor are not spelling errors, whatever the lexicon says.
     """
-    from chatqa.io.roles import name_fields
-    from chatqa.text import fold
-
     values = [m.author for m in conversation.messages if m.author]
     values += [v for k in name_fields() if isinstance(v := conversation.metadata.get(k), str)]
     return frozenset(w for v in values for w in re.findall(r"[^\W\d_]{2,}", fold(v)))

@@ -157,8 +157,9 @@ class TimingAnalyzer:
             if m.role in (Role.ADVISOR, Role.CUSTOMER)
         ]
         responses = self._responses(timeline)
-        relaunch = self._relaunches(conversation, timeline)
-        holds = self._holds(conversation, timeline)
+        folded = {i: fold(m.text) for i, m in timeline if m.role == Role.ADVISOR}
+        relaunch = self._relaunches(timeline, folded)
+        holds = self._holds(timeline, folded)
         answered = [s for s in responses.values() if not math.isnan(s)]
         times = [m.time for _, m in timeline if m.time is not None]
         metrics = {
@@ -215,7 +216,7 @@ class TimingAnalyzer:
         return sum(1 for _, answer in self._bursts(timeline) if answer is None)
 
     # -- relaunches ---------------------------------------------------------------------------
-    def _relaunches(self, conversation: Conversation, timeline) -> dict[str, Any]:
+    def _relaunches(self, timeline, folded: Mapping[int, str]) -> dict[str, Any]:
         count = opportunities = 0
         findings: list[Finding] = []
         last_customer = max((k for k, (_, m) in enumerate(timeline) if m.role == Role.CUSTOMER),
@@ -223,12 +224,12 @@ class TimingAnalyzer:
         final_relaunched = False
         final_unrelaunched: list[tuple[int, float]] = []  # (timeline position, silence) closes
         for k in range(1, len(timeline)):
-            (_, before), (index, message) = timeline[k - 1], timeline[k]
+            (before_index, before), (index, message) = timeline[k - 1], timeline[k]
             if before.role != Role.ADVISOR or message.role != Role.ADVISOR:
                 continue
             silence = _seconds(before.time, message.time)
             long_enough = math.isnan(silence) or silence >= self.relaunch_silence_s
-            cue = self.cues.find_relaunch(fold(message.text))
+            cue = self.cues.find_relaunch(folded[index])
             if cue is not None and long_enough:
                 count += 1
                 opportunities += 1
@@ -238,7 +239,7 @@ class TimingAnalyzer:
                     Severity.INFO, silence_s=None if math.isnan(silence) else silence,
                 ))
                 continue
-            waiting_on_advisor = self.cues.find_hold(fold(before.text)) is not None
+            waiting_on_advisor = self.cues.find_hold(folded[before_index]) is not None
             if math.isnan(silence) or not long_enough or waiting_on_advisor:
                 continue
             opportunities += 1
@@ -257,15 +258,14 @@ class TimingAnalyzer:
                 "findings": findings}
 
     # -- holds --------------------------------------------------------------------------------
-    def _holds(self, conversation: Conversation, timeline) -> list[Finding]:
+    def _holds(self, timeline, folded: Mapping[int, str]) -> list[Finding]:
         findings: list[Finding] = []
         advisor = [(i, m) for i, m in timeline if m.role == Role.ADVISOR]
         for n, (index, message) in enumerate(advisor):
-            folded = fold(message.text)
-            cue = self.cues.find_hold(folded)
+            cue = self.cues.find_hold(folded[index])
             if cue is None:
                 continue
-            stated = self.cues.promised_seconds(folded)
+            stated = self.cues.promised_seconds(folded[index])
             promised = stated if stated is not None else self.default_hold_s
             following = advisor[n + 1][1] if n + 1 < len(advisor) else None
             actual = _seconds(message.time, following.time) if following is not None else NAN

@@ -90,15 +90,7 @@ class SpellingGrammarAnalyzer:
         issues = self.chat.review(doc, self.checker.check(doc.text, doc))
         findings = tuple(self._finding(doc.text, issue) for issue in issues)
         words = sum(1 for t in doc if any(c.isalpha() for c in t.text))
-        errors = sum(1 for f in findings if f.code not in NOT_COUNTED)
-        return Analysis(
-            metrics={
-                "words": float(words),
-                "language_errors": float(errors),
-                "errors_per_100_words": 100.0 * errors / words if words else NAN,
-            },
-            findings=findings,
-        )
+        return Analysis(metrics=_error_metrics(findings, words), findings=findings)
 
     def review(self, analysis: Analysis, names: frozenset[str]) -> Analysis:
         """Drop spelling findings on the participants' names (folded), and recount.
@@ -110,13 +102,7 @@ class SpellingGrammarAnalyzer:
                      if not (f.code == "spelling" and fold(f.text) in names))
         if len(kept) == len(analysis.findings):
             return analysis
-        words = analysis.metrics["words"]
-        errors = sum(1 for f in kept if f.code not in NOT_COUNTED)
-        return Analysis(
-            metrics={**analysis.metrics, "language_errors": float(errors),
-                     "errors_per_100_words": 100.0 * errors / words if words else NAN},
-            findings=kept,
-        )
+        return Analysis(metrics=_error_metrics(kept, analysis.metrics["words"]), findings=kept)
 
     def summarize(self, analyses: Sequence[Analysis]) -> dict[str, float]:
         """Conversation metrics from the advisor messages' analyses."""
@@ -143,3 +129,13 @@ class SpellingGrammarAnalyzer:
             text=text[issue.start:issue.end], suggestion=suggestions[0] if suggestions else None,
             severity=SEVERITY[issue.code.split(".")[0]], details=details,
         )
+
+
+def _error_metrics(findings: Sequence[Finding], words: float) -> dict[str, float]:
+    """The message metrics: words, errors (style remarks excluded), errors per 100 words."""
+    errors = sum(1 for f in findings if f.code not in NOT_COUNTED)
+    return {
+        "words": float(words),
+        "language_errors": float(errors),
+        "errors_per_100_words": 100.0 * errors / words if words else NAN,
+    }

@@ -73,7 +73,7 @@ class Lexicon:
         for candidate in _edits1(lower):
             if candidate not in seen and self._hunspell.spell(candidate):
                 seen.setdefault(candidate)
-        return tuple(_match_case(c, word) for c in seen)
+        return tuple(match_case(c, word) for c in seen)
 
     def _stems(self, word: str) -> tuple[str, ...]:
         return tuple(self._hunspell.stem(word.lower()))
@@ -189,7 +189,7 @@ class BuiltinChecker:
             return None
         return self._issue(token, "builtin_aux_infinitive", "grammar.conjugation",
                            "Après « avoir » ou « être », le participe passé (-é), pas "
-                           "l'infinitif.", (_match_case(participle, token.text),))
+                           "l'infinitif.", (match_case(participle, token.text),))
 
     def _trigger_participle(self, tokens, i, token) -> RawIssue | None:
         """« je vais vous envoyé », « pour vérifié », « merci de patientez » -> infinitive."""
@@ -219,7 +219,7 @@ class BuiltinChecker:
             return None
         return self._issue(token, "builtin_infinitive_expected", "grammar.conjugation",
                            f"Après « {tokens[j].text} », l'infinitif : « {verb} ».",
-                           (_match_case(verb, token.text),))
+                           (match_case(verb, token.text),))
 
     def _je_person(self, tokens, i, token) -> RawIssue | None:
         """« je vous remercies » -> « remercie »: 1st person after « je »."""
@@ -233,7 +233,7 @@ class BuiltinChecker:
                 self.lexicon.knows(word[:-1]) and token.pos_ in ("VERB", "AUX", "NOUN"):
             return self._issue(token, "builtin_je_person", "grammar.conjugation",
                                "Avec « je », la 1re personne du singulier.",
-                               (_match_case(word[:-1], token.text),))
+                               (match_case(word[:-1], token.text),))
         if word in ("a", "as") and tokens[j].lower_ in ("j'", "j’") or word in ("est", "es"):
             return self._issue(token, "builtin_je_person", "grammar.conjugation",
                                "Avec « je », la 1re personne : « ai » ou « suis ».",
@@ -256,7 +256,7 @@ class BuiltinChecker:
             return None
         return self._issue(token, "builtin_subject_verb", "grammar.agreement",
                            f"Sujet pluriel « {det.text} {noun.text} » : verbe au pluriel.",
-                           (_match_case(plural, token.text),))
+                           (match_case(plural, token.text),))
 
     def _determiner_noun(self, tokens, i, token) -> RawIssue | None:
         """« des informations complémentaire »: adjective after a plural noun, no -s."""
@@ -271,11 +271,11 @@ class BuiltinChecker:
             return None
         return self._issue(token, "builtin_adjective_number", "grammar.agreement",
                            f"Accord avec « {noun.text} » (pluriel).",
-                           (_match_case(plural, token.text),))
+                           (match_case(plural, token.text),))
 
     def _participle_after_etre(self, tokens, i, token) -> RawIssue | None:
         """« les colis sont arrivé » / « votre commande est expédié »: participle agreement."""
-        if i < 3 or tokens[i - 1].lower_ not in ("sont", "est", "ont été", "été"):
+        if i < 3 or tokens[i - 1].lower_ not in ("sont", "est", "été"):
             return None
         word = token.lower_
         verb = self.lexicon.first_group_verb(word)
@@ -288,19 +288,17 @@ class BuiltinChecker:
         if aux == "sont" and det.lower_ in self.rules.plural_determiners and not word.endswith("s"):
             return self._issue(token, "builtin_participle_number", "grammar.agreement",
                                "Participe passé avec « être » : accord au pluriel.",
-                               (_match_case(word + "s", token.text),))
+                               (match_case(word + "s", token.text),))
         if aux == "est" and word.endswith("é") and noun.lower_ in self.rules.feminine_nouns \
                 and det.lower_ in self.rules.singular_determiners:
             return self._issue(token, "builtin_participle_gender", "grammar.agreement",
                                f"Participe passé avec « être » : accord avec « {noun.text} ».",
-                               (_match_case(word + "e", token.text),))
+                               (match_case(word + "e", token.text),))
         return None
 
-    # -- helpers ------------------------------------------------------------------------------
     def _issue(self, token: Token, rule_id: str, code: str, message: str,
-               suggestions: tuple[str, ...] = (), end: int | None = None) -> RawIssue:
-        return RawIssue(token.idx, end if end is not None else token.idx + len(token.text),
-                        rule_id, code, message, tuple(suggestions), self.name)
+               suggestions: tuple[str, ...] = ()) -> RawIssue:
+        return token_issue(token, rule_id, code, message, suggestions, self.name)
 
 
 class HomophoneRules:
@@ -330,14 +328,14 @@ class HomophoneRules:
         if word in ("ces", "ses") and nxt.lower_ in self.rules.ces_before:
             return self._issue(token, "builtin_ces_cest", "grammar.homophone",
                                "« c'est » (cela est), pas un déterminant.",
-                               (_match_case("c'est", token.text),))
+                               (match_case("c'est", token.text),))
         prev_is_object = prev is not None and i > 1 and tokens[i - 2].pos_ == "ADP"
         if word == "a" and nxt.lower_ in self.rules.a_before and (
                 prev is None or prev_is_object
                 or prev.pos_ not in self.rules.a_subjects_pos
                 and prev.lower_ not in ("y", "qui", "ça", "cela", "ce", "il", "elle", "on")):
             return self._issue(token, "builtin_a_accent", "grammar.homophone",
-                               "Préposition « à » (avec accent).", (_match_case("à", token.text),))
+                               "Préposition « à » (avec accent).", (match_case("à", token.text),))
         if word == "à" and prev is not None and prev.lower_ in ("il", "elle", "on", "qui", "y") \
                 and nxt.pos_ in ("VERB", "AUX", "DET", "ADV"):
             return self._issue(token, "builtin_a_verb", "grammar.homophone",
@@ -348,7 +346,7 @@ class HomophoneRules:
         if word == "son" and participle_like and prev is not None and (
                 prev.lower_ in self.rules.plural_subjects or "Plur" in prev.morph.get("Number")):
             return self._issue(token, "builtin_son_sont", "grammar.homophone",
-                               "Verbe « être » : « sont ».", (_match_case("sont", token.text),))
+                               "Verbe « être » : « sont ».", (match_case("sont", token.text),))
         if word == "on" and prev is not None and prev.lower_ in self.rules.plural_subjects and \
                 "Part" in nxt.morph.get("VerbForm"):
             return self._issue(token, "builtin_on_ont", "grammar.homophone",
@@ -364,8 +362,7 @@ class HomophoneRules:
 
     def _issue(self, token: Token, rule_id: str, code: str, message: str,
                suggestions: tuple[str, ...] = ()) -> RawIssue:
-        return RawIssue(token.idx, token.idx + len(token.text), rule_id, code, message,
-                        tuple(suggestions), self.name)
+        return token_issue(token, rule_id, code, message, suggestions, self.name)
 
 
 _ACCENTS = {"a": "aàâä", "e": "eéèêë", "i": "iîï", "o": "oôö", "u": "uùûü", "c": "cç",
@@ -401,6 +398,14 @@ def _edits1(word: str) -> list[str]:
     return transposes + replaces + deletes + inserts
 
 
-def _match_case(suggestion: str, original: str) -> str:
+def token_issue(token: Token, rule_id: str, code: str, message: str,
+                suggestions: tuple[str, ...], backend: str) -> RawIssue:
+    """An issue spanning one token."""
+    return RawIssue(token.idx, token.idx + len(token.text), rule_id, code, message,
+                    tuple(suggestions), backend)
+
+
+def match_case(suggestion: str, original: str) -> str:
+    """``suggestion`` capitalised like ``original`` (« Envoyé » -> « Envoyer »)."""
     return suggestion[:1].upper() + suggestion[1:] if original[:1].isupper() else suggestion
 

@@ -105,15 +105,17 @@ class ChatLayer:
     ) -> None:
         self.rules = rules
         self.lexicon = lexicon
-        self.grammar = grammar
         self.detector = detector
         self.add_checks = tuple(add_checks)
+        self._conjugation = ConjugationRules(lexicon)
+        self._homophones = HomophoneRules(grammar) if grammar is not None else None
 
     # -- public -------------------------------------------------------------------------------
     def review(self, doc: Doc, issues: Sequence[RawIssue]) -> list[RawIssue]:
         """Return the issues an evaluator would keep, plus the layer's own, sorted by offset."""
         text = doc.text
-        protected = self.protected_spans(doc)
+        folded = fold(text)
+        protected = self.protected_spans(doc, folded)
         sentences = split_sentences(text, self.rules.abbreviations)
         foreign = [s for s in sentences if self._is_foreign(s)]
         kept: list[RawIssue] = []
@@ -143,12 +145,12 @@ class ChatLayer:
         if "negation" in self.add_checks:
             own += self._negations(doc, protected)
         if "usage" in self.add_checks:
-            own += self._usage(text, protected)
+            own += self._usage(text, folded, protected)
         if "conjugation" in self.add_checks:
-            own += [i for i in ConjugationRules(self.lexicon).check(doc)
+            own += [i for i in self._conjugation.check(doc)
                     if not _inside_any(i.start, i.end, protected)]
-        if "homophone" in self.add_checks and self.grammar is not None:
-            own += [i for i in HomophoneRules(self.grammar).check(doc)
+        if "homophone" in self.add_checks and self._homophones is not None:
+            own += [i for i in self._homophones.check(doc)
                     if not _inside_any(i.start, i.end, protected)]
         kept = self._drop_consequences(text, kept, own)
         apostrophes = [i for i in own if i.code == "typography.apostrophe"]
@@ -189,11 +191,11 @@ class ChatLayer:
                 out.append(k)
         return out
 
-    def protected_spans(self, doc: Doc) -> list[tuple[int, int]]:
+    def protected_spans(self, doc: Doc, folded: str | None = None) -> list[tuple[int, int]]:
         """Character spans never checked: patterns, allow-listed names, people's names."""
         text = doc.text
         spans = [(m.start(), m.end()) for p in self.rules.protected for m in p.finditer(text)]
-        folded = fold(text)
+        folded = fold(text) if folded is None else folded
         for name in self.rules.allow_list:
             for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
                 spans.append((m.start(), m.end()))
@@ -320,9 +322,8 @@ class ChatLayer:
             ))
         return out
 
-    def _usage(self, text: str, protected) -> list[RawIssue]:
+    def _usage(self, text: str, folded: str, protected) -> list[RawIssue]:
         """Usage errors of the resource's list (« pallier à », « quelque soit »...)."""
-        folded = fold(text)
         out = []
         for pattern, code, message, suggestion, raw in self.rules.usage:
             for match in pattern.finditer(text if raw else folded):

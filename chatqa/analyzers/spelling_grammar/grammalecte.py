@@ -85,7 +85,6 @@ class GrammalecteChecker:
                         "rule_ids": dict(rule_ids or {}),
                         "max_suggestions": max_suggestions, "folder": folder}
         module = _import_grammalecte(folder)
-        self.version = getattr(module, "__version__", None) or _engine_version(module)
         self._checker = module.GrammarChecker("fr")
         engine = self._checker.getGCEngine()
         engine.setOptions({o: False for o in disabled_options} |
@@ -144,9 +143,3 @@ def _merge_parts(errors: list[Mapping[str, Any]], gap: int = 40) -> list[dict[st
 def _rebuild(config: dict[str, Any]) -> GrammalecteChecker:
     return GrammalecteChecker(**config)
 
-
-def _engine_version(module) -> str | None:
-    try:
-        return module.GrammarChecker("fr").getGCEngine().version
-    except Exception:  # noqa: BLE001 - a version string is informative only
-        return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from chatqa.analyzers.spelling_grammar.builtin import match_case, token_issue
 from chatqa.analyzers.spelling_grammar.issues import RawIssue
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ CLAUSE_OPENERS = ("et", "mais", "ou", "même", "meme", "sauf", "seulement", "alo
 #: Future stems that are not the infinitive (« aur-ais », « viendr-ait »).
 IRREGULAR_FUTURE_STEMS = ("aur", "ser", "pourr", "fer", "ir", "viendr", "tiendr", "verr",
                           "voudr", "devr", "saur", "faudr", "vaudr", "mourr", "courr", "enverr",
-                          "cevr", "acquerr", "cueiller", "assiér", "assoir", "pleuvr", "faudr")
+                          "cevr", "acquerr", "cueiller", "assiér", "assoir", "pleuvr")
 AVOIR = ("ai", "as", "a", "avons", "avez", "ont", "avais", "avait", "aviez", "avaient")
 OBJECT_BEFORE = ("la", "les", "l'", "l’", "me", "m'", "m’", "te", "t'", "t’", "nous", "vous",
                  "que", "qu'", "qu’")
@@ -83,32 +84,32 @@ class ConjugationRules:
                 if self.lexicon.knows(fixed):
                     yield _issue(verb, "grammar.conjugation",
                                  "Avec « je », la 1re personne du singulier.",
-                                 (_match_case(fixed, verb.text),))
+                                 (match_case(fixed, verb.text),))
 
     def _nous_future(self, tokens) -> Iterator[RawIssue]:
-        for i, token in enumerate(tokens):
-            if token.lower_ != "nous" or (i > 0 and tokens[i - 1].lower_ in (
-                    "il", "elle", "ils", "elles", "on", "qui", "ce", "cela", "ça", "vous")):
-                continue
-            verb = self._skip_clitics(tokens, i + 1)
-            if verb is None or not verb.lower_.endswith("ront") or not self._is_verb(verb.lower_):
-                continue
-            fixed = verb.lower_[:-4] + "rons"
-            if self.lexicon.knows(fixed):
-                yield _issue(verb, "grammar.conjugation", "Avec « nous », « -rons ».",
-                             (_match_case(fixed, verb.text),))
+        not_subject_after = ("il", "elle", "ils", "elles", "on", "qui", "ce", "cela", "ça", "vous")
+        yield from self._person_form(tokens, ("nous",), not_subject_after, "ront", "rons",
+                                     "Avec « nous », « -rons ».")
 
     def _ca_first_person(self, tokens) -> Iterator[RawIssue]:
+        yield from self._person_form(tokens, ("ça", "cela", "ceci", "ca"), (), "ais", "ait",
+                                     "Avec « ça », la 3e personne.")
+
+    def _person_form(self, tokens, subjects, not_after, ending: str, fixed_ending: str,
+                     message: str) -> Iterator[RawIssue]:
+        """A verb after ``subjects`` and clitics written with ``ending``, not ``fixed_ending``.
+
+        Reported only when the fixed form is a known word (« tiendront » -> « tiendrons »).
+        """
         for i, token in enumerate(tokens):
-            if token.lower_ not in ("ça", "cela", "ceci", "ca"):
+            if token.lower_ not in subjects or (i > 0 and tokens[i - 1].lower_ in not_after):
                 continue
             verb = self._skip_clitics(tokens, i + 1)
-            if verb is None or not verb.lower_.endswith("ais") or not self._is_verb(verb.lower_):
+            if verb is None or not verb.lower_.endswith(ending) or not self._is_verb(verb.lower_):
                 continue
-            fixed = verb.lower_[:-1] + "t"
+            fixed = verb.lower_[: -len(ending)] + fixed_ending
             if self.lexicon.knows(fixed):
-                yield _issue(verb, "grammar.conjugation", "Avec « ça », la 3e personne.",
-                             (_match_case(fixed, verb.text),))
+                yield _issue(verb, "grammar.conjugation", message, (match_case(fixed, verb.text),))
 
     def _avoir_participle(self, tokens) -> Iterator[RawIssue]:
         for i, token in enumerate(tokens[1:], start=1):
@@ -128,7 +129,7 @@ class ConjugationRules:
             fixed = verb[:-2] + "é"
             yield _issue(token, "grammar.agreement",
                          "Avec « avoir », le participe ne s'accorde pas avec le sujet.",
-                         (_match_case(fixed, token.text),))
+                         (match_case(fixed, token.text),))
 
     # -- helpers ------------------------------------------------------------------------------
     def _skip_clitics(self, tokens, j: int) -> Token | None:
@@ -167,10 +168,5 @@ def _opens_clause(tokens, i: int) -> bool:
 
 
 def _issue(token, code: str, message: str, suggestions: tuple[str, ...]) -> RawIssue:
-    return RawIssue(token.idx, token.idx + len(token.text), f"{RULE}_{code.split('.')[-1]}",
-                    code, message, suggestions, "chat")
-
-
-def _match_case(suggestion: str, original: str) -> str:
-    return suggestion[:1].upper() + suggestion[1:] if original[:1].isupper() else suggestion
-
+    return token_issue(token, f"{RULE}_{code.split('.')[-1]}", code, message, suggestions,
+                       "chat")
