@@ -46,7 +46,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 failed run, 2 bad usage)."""
+    """Run the command line; return the exit code.
+
+    0: every record scored; 1: the run finished but some records failed (see the errors table);
+    2: bad usage or an input that cannot be read at all (nothing scored).
+    """
     args = _parser().parse_args(argv)
     try:
         if args.command == "score":
@@ -74,9 +78,11 @@ def _score(args: argparse.Namespace) -> int:
         n_process=args.n_process, chunk_size=args.chunk_size, progress=args.progress,
     )
     print(summary)
-    if summary.errors:
-        print(f"chatqa: {summary.errors} error(s): see {args.out}/errors.{args.format}",
+    if summary.conversations_failed:
+        table = "chatqa.xlsx (sheet errors)" if args.format == "xlsx" else f"errors.{args.format}"
+        print(f"chatqa: {summary.conversations_failed} record(s) failed: see {args.out}/{table}",
               file=sys.stderr)
+        return 1
     return 0
 
 

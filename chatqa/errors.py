@@ -45,7 +45,36 @@ class Errors(metaclass=ErrorsWithCodes):
         "{file}: not an Intercom export: expected a conversation object with "
         "'conversation_parts' (or a list / {{'conversations': [...]}} of them); got {value!r}."
     )
+    E005 = (
+        "Unknown text encoding {encoding!r}. Pass a Python codec name such as 'utf-8', "
+        "'cp1252', 'latin-1' or 'utf-16', or leave it out to detect it."
+    )
+    E006 = "{file}: not a readable {format} file ({problem}). Check that it is not truncated."
     E015 = "Cannot write to '{path}': {problem}."
+    E016 = (
+        "{file}:{line}: bytes that are not valid {encoding} ({problem}). The line was skipped; "
+        "save the file as UTF-8 or pass encoding=."
+    )
+    E017 = (
+        "{file}:{line}: conversation '{conversation_id}' has the id of the conversation read at "
+        "line {first_line}. Ids must be unique in an archive; the second one was not scored."
+    )
+    E018 = (
+        "{file}: conversation '{conversation_id}': its rows are not together (lines {lines}). "
+        "Sort the file by conversation id, then time; the conversation was not scored."
+    )
+    E019 = (
+        "{file}:{line}: conversation '{conversation_id}': field '{field}' is {value!r}, a "
+        "language chatqa has no resources for. Supported languages: {available}."
+    )
+    E020 = (
+        "'{folder}' does not hold a finished `chatqa score` run: {problem}. Score the archive "
+        "again into this folder (or a new one)."
+    )
+    E021 = (
+        "'{folder}' mixes the output of several runs: {problem}. Remove the stale files or "
+        "score into an empty folder."
+    )
 
     # E1xx: pipeline and registry
     E101 = (
@@ -119,6 +148,16 @@ class Warnings(metaclass=ErrorsWithCodes):
     W001 = (
         "{file}: times have no date (HH:MM); assumed all messages of a conversation fall on "
         "one day, rolling over at midnight. Resolution: {resolution}."
+    )
+    W002 = (
+        "{file}:{line}: conversation '{conversation_id}': time of messages[{index}] is earlier "
+        "than the message before it ({previous} then {current}). Times are kept as given; "
+        "response times across that step are left out (NaN)."
+    )
+    W003 = (
+        "{file}:{line}: the row has {found} fields where the header has {expected}: the "
+        "separator {delimiter!r} also occurs unquoted in the text. The extra fields were "
+        "joined back into '{column}'."
     )
     W101 = (
         "No spaCy pipeline with a parser is installed for {lang!r}; using a blank pipeline "

@@ -1,9 +1,39 @@
-"""Tell which language a sentence is in, with lingua (short texts, mixed-language chat)."""
+"""Language tags chatqa accepts, and detection of the language of a text with lingua.
+
+A tag comes from input (a conversation's ``language`` metadata), so it is normalised and
+checked against the languages chatqa ships resources for before anything uses it: no input
+value ever becomes part of a path.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
+
+from chatqa.resources import load_shared_resource, shipped_languages
+from chatqa.text import fold
+
+#: A BCP-47-like tag: a primary subtag, then optional region / script subtags.
+_TAG = re.compile(r"(?P<primary>[a-z]{2,3})(?:[-_][a-z0-9]{1,8})*")
+
+
+@lru_cache(maxsize=256)
+def normalize_language(value: object) -> str | None:
+    """The language chatqa supports that ``value`` names, or None.
+
+    ``"FR"``, ``"fr-FR"``, ``"fr_FR"`` and ``"français"`` give ``"fr"``; ``"../x"``, ``"de"``
+    (no resources) and non-strings give None.
+    """
+    if not isinstance(value, str):
+        return None
+    tag = fold(value.strip())
+    tag = load_shared_resource("language")["names"].get(tag, tag)
+    match = _TAG.fullmatch(tag)
+    if match is None:
+        return None
+    primary = load_shared_resource("language")["names"].get(match["primary"], match["primary"])
+    return primary if primary in shipped_languages() else None
 
 
 class LanguageDetector:

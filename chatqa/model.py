@@ -61,7 +61,7 @@ class Conversation:
     def language(self) -> str | None:
         """The language given by the source (``language`` or ``lang`` metadata), if any."""
         value = self.metadata.get("language") or self.metadata.get("lang")
-        return str(value) if value else None
+        return str(value).strip() or None if value else None
 
 
 @dataclass(frozen=True, slots=True)

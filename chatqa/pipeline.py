@@ -33,8 +33,8 @@ from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.evaluation.rules import get_rule, propose_form_levels
 from chatqa.io.roles import name_fields
 from chatqa.io.writers import TableWriter
-from chatqa.language import LanguageDetector
-from chatqa.model import Conversation, Finding, Role
+from chatqa.language import LanguageDetector, normalize_language
+from chatqa.model import Conversation, Finding, Message, Role, Severity
 from chatqa.resources import load_shared_resource
 from chatqa.tables import Tables, details_json, frame, table_schemas
 from chatqa.text import fold
@@ -60,7 +60,11 @@ class ConversationResult:
 
 @dataclass(frozen=True)
 class ArchiveSummary:
-    """What a streamed ``score_archive(out=...)`` run did."""
+    """What a streamed ``score_archive(out=...)`` run did.
+
+    Every record of the archive is either scored or failed: ``conversations_failed`` is the
+    number of rows of the ``errors`` table (one per record), ``errors`` the same count.
+    """
 
     conversations_scored: int
     conversations_failed: int
@@ -75,7 +79,7 @@ class ArchiveSummary:
         rate = self.conversations_scored / self.seconds if self.seconds > 0 else float("inf")
         return (
             f"{self.conversations_scored} conversations scored, {self.conversations_failed} "
-            f"failed ({self.errors} errors), {self.messages} messages, {self.findings} findings "
+            f"failed, {self.messages} messages, {self.findings} findings "
             f"in {self.seconds:.1f} s ({rate:.1f} conversations/s) -> {self.out}"
         )
 
@@ -219,7 +223,20 @@ class Pipeline:
         should not outweigh a conversation held in English), and is kept only when confident.
         """
         if conversation.language:
-            return conversation.language
+            language = normalize_language(conversation.language)
+            if language is None:
+                from chatqa.resources import shipped_languages
+
+                field = "language" if "language" in conversation.metadata else "lang"
+                raise TranscriptError(
+                    Errors.E019.format(
+                        file="<records>", line="?", conversation_id=conversation.id,
+                        field=field, value=conversation.language[:40],
+                        available=list(shipped_languages()),
+                    ),
+                    conversation_id=conversation.id, field=field, code="E019",
+                )
+            return language
         if self._detector is None:
             return self.grid.language
         text = " ".join(m.text for m in conversation.messages
@@ -298,9 +315,7 @@ class Pipeline:
             for part in self._run_chunks(chunks, n_process):
                 bar.update(int(part.meta["n_records"]))
                 counts["ok"] += len(part.conversations)
-                counts["failed"] += part.errors["conversation_id"].nunique(dropna=False) if len(
-                    part.errors
-                ) else 0
+                counts["failed"] += len(part.errors)  # one row per record that failed
                 counts["messages"] += len(part.messages)
                 counts["findings"] += len(part.findings)
                 counts["errors"] += len(part.errors)
@@ -387,10 +402,13 @@ class Pipeline:
         self, conversations: Sequence[Conversation]
     ) -> tuple[list[ConversationResult], list[ChatQAError]]:
         by_lang: dict[str, list[int]] = {}
-        for i, conv in enumerate(conversations):
-            by_lang.setdefault(self.language_of(conv), []).append(i)
-        results: dict[int, ConversationResult] = {}
         errors: list[ChatQAError] = []
+        for i, conv in enumerate(conversations):
+            try:
+                by_lang.setdefault(self.language_of(conv), []).append(i)
+            except TranscriptError as exc:
+                errors.append(exc)
+        results: dict[int, ConversationResult] = {}
         for lang, indices in by_lang.items():
             try:
                 self.analyzers_for(lang)
@@ -410,6 +428,8 @@ class Pipeline:
         self, lang: str, conversations: Sequence[Conversation]
     ) -> tuple[list[ConversationResult | None], list[ChatQAError]]:
         message_analyzers, conversation_analyzers = self.analyzers_for(lang)
+        cap = self.grid.grid.max_message_chars
+        conversations = [truncated(c, cap) for c in conversations]
         advisor_texts = {
             m.text for c in conversations for m in c.messages if m.role is Role.ADVISOR
         }
@@ -475,9 +495,11 @@ class Pipeline:
                 "role": m.role.value,
                 "time": m.time.isoformat() if m.time is not None else None,
                 "author": m.author,
-                "text": m.text,
+                "text": m.metadata.get(FULL_TEXT, m.text),
                 **dict.fromkeys(msg_metric_names, NAN),
             }
+            if FULL_TEXT in m.metadata:
+                findings.append(_truncation_finding(i, m))
             if m.role is Role.ADVISOR and message_analyzers:
                 if m.text in failed_texts:
                     raise AnalyzerError(
@@ -544,6 +566,45 @@ class Pipeline:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+#: Message metadata key holding the full text of a message analysed only up to the grid's cap.
+FULL_TEXT = "_chatqa_full_text"
+#: Codes of the findings the pipeline itself makes (not an analyzer's).
+PIPELINE_CODES = {
+    "text.truncated": "The message is longer than the grid's max_message_chars; it was "
+                      "analysed up to that length.",
+}
+
+
+def truncated(conversation: Conversation, cap: int) -> Conversation:
+    """The conversation with every message cut to ``cap`` characters (the full text kept aside).
+
+    The cut falls at the last space in the final 50 characters before the cap when there is one,
+    so no half word is flagged. Offsets into the cut text are offsets into the full text.
+    """
+    if all(len(m.text) <= cap for m in conversation.messages):
+        return conversation
+    messages = []
+    for m in conversation.messages:
+        if len(m.text) <= cap:
+            messages.append(m)
+            continue
+        space = m.text.rfind(" ", cap - 50, cap)
+        cut = space if space > 0 else cap
+        metadata = {**m.metadata, FULL_TEXT: m.text}
+        messages.append(replace(m, text=m.text[:cut], metadata=metadata))
+    return replace(conversation, messages=tuple(messages))
+
+
+def _truncation_finding(index: int, message: Message) -> Finding:
+    full = message.metadata[FULL_TEXT]
+    cut = len(message.text)
+    return Finding(
+        analyzer="pipeline", code="text.truncated", message_index=index, start=cut, end=cut,
+        text="", severity=Severity.INFO,
+        details={"length": len(full), "analysed_chars": cut},
+    )
+
+
 class _null_context:
     def __enter__(self) -> None:
         return None

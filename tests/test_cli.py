@@ -27,9 +27,9 @@ def test_cli_score_writes_tables_and_prints_a_summary(tmp_path, capsys):
     code = main(["score", str(_archive(tmp_path)), "--out", str(tmp_path / "out"),
                  "--format", "csv", "--no-progress"])
     out, err = capsys.readouterr()
-    assert code == 0
-    assert "1 conversations scored, 1 failed" in out
-    assert "errors.csv" in err
+    assert code == 1  # the run finished, but a record failed
+    assert "1 conversations scored, 1 failed, " in out
+    assert "1 record(s) failed" in err and "errors.csv" in err
     for name in ["messages", "findings", "conversations", "forms", "errors"]:
         assert (tmp_path / "out" / f"{name}.csv").is_file()
 
@@ -97,3 +97,24 @@ def test_cli_report_highlights_findings_with_their_suggestion(tmp_path):
     html = (tmp_path / "out" / "report.html").read_text("utf-8")
     assert '<mark title="spelling → problème">probleme</mark>' in html
     assert ">nan<" not in html   # criteria without evidence show an empty cell
+
+
+def test_cli_exit_code_is_0_when_every_record_is_scored(tmp_path, capsys):
+    path = tmp_path / "ok.jsonl"
+    path.write_text(_archive(tmp_path).read_text().splitlines()[0] + "\n")
+    code = main(["score", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert "1 conversations scored, 0 failed, " in out
+
+
+@pytest.mark.parametrize("n_bad", [1, 20])
+def test_cli_summary_counts_each_failed_record_once(tmp_path, capsys, n_bad):
+    lines = _archive(tmp_path).read_text().splitlines()
+    bad = [json.dumps({"id": None, "messages": []})] * n_bad  # twenty records without an id
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join([lines[0], *bad]) + "\n")
+    code = main(["score", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert f"1 conversations scored, {n_bad} failed, " in out

@@ -262,3 +262,66 @@ def test_pipeline_participants_names_are_not_spelling_errors(pipe, make_conversa
     by_metadata = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n3",
                                     customer_name="M. Ozturk")
     assert pipe.score(by_metadata).metrics["advisor_language_errors"] == 0
+
+
+@pytest.mark.parametrize("tag", ["fr", "FR", "fr-FR", "fr_FR", "français"])
+def test_pipeline_language_tags_are_normalised(pipe, tmp_path, tag):
+    conv = {**_conv("c1"), "language": tag}
+    tables = pipe.score_archive(_jsonl(tmp_path / "a.jsonl", [conv]), progress=False)
+    assert tables.conversations["language"].tolist() == ["fr"]
+    assert len(tables.errors) == 0
+
+
+@pytest.mark.issue(6)
+@pytest.mark.parametrize("tag", ["../../somewhere", "de", "fr/../../x", "", "  "])
+def test_pipeline_unsupported_language_goes_to_errors_never_to_a_path(pipe, tmp_path, tag):
+    convs = [{**_conv("c1"), "language": tag}, _conv("c2")]
+    tables = pipe.score_archive(_jsonl(tmp_path / "a.jsonl", convs), progress=False)
+    if tag.strip():
+        assert tables.conversations["conversation_id"].tolist() == ["c2"]
+        assert tables.errors["code"].tolist() == ["E019"]
+        assert tables.errors["field"].tolist() == ["language"]
+    else:  # an empty tag is no tag: the conversation is detected as usual
+        assert len(tables.conversations) == 2
+
+
+def test_pipeline_resources_refuse_a_language_that_is_not_shipped():
+    from chatqa.resources import load_resource
+
+    with pytest.raises(ConfigError, match=r"\[E202\]"):
+        load_resource("../../fr", "timing")
+
+
+@pytest.mark.issue(6)
+def test_pipeline_long_message_is_analysed_up_to_the_grid_cap(tmp_path, make_conversation):
+    grid = Path(chatqa.__file__).parent / "grids" / "fr_chat.toml"
+    text = grid.read_text("utf-8").replace("max_message_chars = 10000", "max_message_chars = 200")
+    (tmp_path / "g.toml").write_text(text, "utf-8")
+    pipe = Pipeline.from_grid(tmp_path / "g.toml")
+    long = "Je vérifie votre dossier. " * 20 + "Je vous remercie de votre patiance."
+    res = pipe.score(make_conversation(
+        ("customer", "10:00", "Bonjour"), ("advisor", "10:01", long), language="fr"))
+    cut = [f for f in res.findings if f.code == "text.truncated"]
+    # 20 x 26 = 520 characters before the typo: the cut falls at the last space before 200
+    assert len(cut) == 1 and cut[0].start == cut[0].end == long.rfind(" ", 150, 200)
+    assert cut[0].details == {"length": len(long), "analysed_chars": cut[0].start}
+    assert res.messages["text"].iloc[1] == long  # the tables keep the whole text
+    assert not [f for f in res.findings if f.code == "spelling"]  # « patiance » was not read
+    assert all(f.end <= cut[0].start for f in res.findings if f.message_index == 1)
+
+
+def test_pipeline_grid_cap_has_a_documented_floor(tmp_path):
+    grid = Path(chatqa.__file__).parent / "grids" / "fr_chat.toml"
+    text = grid.read_text("utf-8").replace("max_message_chars = 10000", "max_message_chars = 5")
+    (tmp_path / "g.toml").write_text(text, "utf-8")
+    with pytest.raises(GridError, match="max_message_chars"):
+        Pipeline.from_grid(tmp_path / "g.toml")
+
+
+@pytest.mark.issue(6)
+def test_pipeline_no_suggestion_search_for_overlong_words():
+    from chatqa.analyzers.spelling_grammar.builtin import Lexicon
+
+    lexicon = Lexicon("fr", max_suggestion_word_chars=40)
+    assert lexicon.suggest("x" * 10_000) == ()
+    assert "problème" in lexicon.suggest("probleme")

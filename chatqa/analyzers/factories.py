@@ -46,7 +46,7 @@ def make_spelling_grammar(lang: str, **params: Any):
     backend = resolve_backend(params.get("backend", "auto"), lang, params.get("remote_server"))
     max_suggestions = params.get("max_suggestions", data["builtin"]["max_suggestions"])
     allow_list = params.get("allow_list")
-    lexicon = _lexicon(data["builtin"]["dictionary"])
+    lexicon = _lexicon(data["builtin"]["dictionary"], data["builtin"]["max_suggestion_word_chars"])
     checker = _checker(backend, lang, params.get("remote_server"), max_suggestions)
     chat = ChatLayer(
         ChatRules.from_resource(data, _read_allow_list(allow_list) if allow_list else ()),
@@ -60,10 +60,10 @@ def make_spelling_grammar(lang: str, **params: Any):
 
 
 @lru_cache(maxsize=8)
-def _lexicon(dictionary: str):
+def _lexicon(dictionary: str, max_suggestion_word_chars: int):
     from chatqa.analyzers.spelling_grammar.builtin import Lexicon
 
-    return Lexicon(dictionary)
+    return Lexicon(dictionary, max_suggestion_word_chars=max_suggestion_word_chars)
 
 
 @lru_cache(maxsize=8)
@@ -72,7 +72,8 @@ def _checker(backend: str, lang: str, remote_server: str | None, max_suggestions
     from chatqa.analyzers.spelling_grammar.backends import make_checker
 
     data = load_resource(lang, "spelling_grammar")
-    return make_checker(backend, lang, data, lexicon=_lexicon(data["builtin"]["dictionary"]),
+    lexicon = _lexicon(data["builtin"]["dictionary"], data["builtin"]["max_suggestion_word_chars"])
+    return make_checker(backend, lang, data, lexicon=lexicon,
                         remote_server=remote_server, max_suggestions=max_suggestions)
 
 

