@@ -61,3 +61,26 @@ def assigned_attributes(nlp: Language) -> set[str]:
     if names & {"morphologizer", "tagger"}:
         attrs |= {"token.pos", "token.morph", "token.tag"}
     return attrs
+
+
+#: Texts per spaCy batch, and characters per batch: long messages are parsed in small batches,
+#: so the parser's memory follows the batch's text volume, not a fixed count of texts
+#: (256 texts of 5,000 characters in one batch peaked at 3.2 GB).
+BATCH_TEXTS = 256
+BATCH_CHARS = 50_000
+
+
+def pipe_bounded(nlp: Language, texts: list[str]) -> list:
+    """``nlp.pipe`` over ``texts`` in batches bounded in count and in characters; Docs in order."""
+    docs: list = []
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and (len(batch) >= BATCH_TEXTS or size + len(text) > BATCH_CHARS):
+            docs.extend(nlp.pipe(batch, batch_size=len(batch)))
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        docs.extend(nlp.pipe(batch, batch_size=len(batch)))
+    return docs

@@ -35,6 +35,7 @@ from chatqa.io.roles import name_fields
 from chatqa.io.writers import TableWriter
 from chatqa.language import LanguageDetector, normalize_language
 from chatqa.model import Conversation, Finding, Message, Role, Severity
+from chatqa.nlp import pipe_bounded
 from chatqa.resources import load_shared_resource
 from chatqa.tables import Tables, details_json, frame, table_schemas
 from chatqa.text import fold
@@ -444,7 +445,7 @@ class Pipeline:
         nlp = self.nlp(lang) if to_parse else None
         zone = nlp.memory_zone() if nlp is not None else _null_context()
         with zone:
-            docs = dict(zip(to_parse, nlp.pipe(to_parse, batch_size=256), strict=True)) if (
+            docs = dict(zip(to_parse, pipe_bounded(nlp, to_parse), strict=True)) if (
                 nlp is not None
             ) else {}
             for text in to_parse:
