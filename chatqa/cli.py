@@ -41,7 +41,11 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write report.html and forms.xlsx from a scored folder")
     report.add_argument("folder", help="folder written by `chatqa score`")
-    report.add_argument("--redact", action="store_true", help="mask e-mails, phones, IBANs, cards")
+    report.add_argument(
+        "--redact", action=argparse.BooleanOptionalAction, default=True,
+        help="mask personal data in the report and workbook (default); --no-redact shows raw "
+             "text",
+    )
     return parser
 
 

@@ -8,6 +8,7 @@ stops a run: it goes to the ``errors`` table.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sys
@@ -303,8 +304,9 @@ class Pipeline:
         from tqdm.auto import tqdm
 
         records = self._records(source, input_format, columns, encoding)
+        meta = {**self.meta(), "source": str(source) if isinstance(source, str | Path) else None}
         chunks = _chunked(records, chunk_size)
-        writer = TableWriter(out, format, self.schemas) if out is not None else None
+        writer = TableWriter(out, format, self.schemas, meta=meta) if out is not None else None
         parts: list[Tables] = []
         counts = {"ok": 0, "failed": 0, "messages": 0, "findings": 0, "errors": 0}
         started = time.perf_counter()
@@ -326,7 +328,6 @@ class Pipeline:
                     parts.append(part)
         finally:
             bar.close()
-        meta = {**self.meta(), "source": str(source) if isinstance(source, str | Path) else None}
         if writer is not None:
             files = writer.close(meta)
             return ArchiveSummary(
@@ -342,7 +343,10 @@ class Pipeline:
         if isinstance(source, str | Path):
             from chatqa.io import iter_records
 
-            return iter_records(source, input_format, columns=columns, encoding=encoding)
+            records = iter_records(source, input_format, columns=columns, encoding=encoding)
+            # a file that cannot be read at all fails now, before any output is started
+            first = next(records, None)
+            return iter(()) if first is None else itertools.chain([first], records)
         return iter(source)
 
     def _run_chunks(self, chunks: Iterator[list[Any]], n_process: int) -> Iterator[Tables]:

@@ -1,4 +1,4 @@
-"""The five result tables of a run, their fixed columns, and writers that stream them to disk.
+"""The five result tables of a run and their fixed columns.
 
 ``messages``, ``findings``, ``conversations``, ``forms`` and ``errors`` are pandas DataFrames
 with the same columns whatever the data (metric columns come from the analyzers'
@@ -125,9 +125,22 @@ class Tables:
         return cls(**tables, meta=dict(meta if meta is not None else parts[0].meta))
 
     def write(self, out: str | Path, format: str = "parquet") -> list[Path]:
-        """Write each table as ``out/<name>.<format>`` and ``out/meta.json``; return the paths."""
+        """Write each table as ``out/<name>.<format>`` and the manifest ``out/meta.json``.
+
+        Goes through :class:`~chatqa.io.writers.TableWriter`, as a streamed run does: files
+        are written atomically and the manifest lists them, so ``chatqa report`` can read the
+        folder.
+
+        Args:
+            out: the output folder.
+            format: ``parquet``, ``csv``, ``jsonl`` or ``xlsx``.
+
+        Returns:
+            The paths written, ``meta.json`` last.
+        """
         from chatqa.io.writers import TableWriter
 
-        writer = TableWriter(out, format, {n: dict(df.dtypes.astype(str)) for n, df in self})
+        schemas = {n: {c: str(t) for c, t in df.dtypes.items()} for n, df in self}
+        writer = TableWriter(out, format, schemas, meta=self.meta)
         writer.append(self)
-        return writer.close(self.meta)
+        return writer.close()

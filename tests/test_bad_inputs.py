@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from chatqa.errors import ChatQAError
+from chatqa.io.tables import read_tables
 from chatqa.pipeline import Pipeline
 from chatqa.report import write_report
 
@@ -123,3 +124,5 @@ def test_bad_inputs_catalogue(case, pipe, tmp_path):
     tables.write(out, format="csv")
     write_report(out)
     assert (out / "report.html").stat().st_size > 0
+    if case.get("check") == "check_ids_kept":  # and read back exactly from the written tables
+        assert set(read_tables(out).conversations["conversation_id"]) == set(case["ids"])

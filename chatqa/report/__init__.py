@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chatqa.report.build import read_tables, write_report
+from chatqa.io.tables import read_tables
+from chatqa.report.build import write_report
 from chatqa.report.redact import redact
 
 __all__ = ["read_tables", "redact", "write_report"]
