@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from chatqa.errors import Errors, TranscriptError, Warnings
-from chatqa.io.readers import read_csv, read_intercom, read_json, read_jsonl, read_parquet
+from chatqa.io.readers import (
+    check_encoding,
+    read_csv,
+    read_intercom,
+    read_json,
+    read_jsonl,
+    read_parquet,
+)
 from chatqa.model import Conversation
 
 __all__ = ["FORMATS", "SUFFIXES", "iter_records", "read_transcripts"]
@@ -47,11 +54,14 @@ def iter_records(
         format: one of :data:`FORMATS`; by default taken from the file suffix.
         columns: for flat formats, ``{"conversation_id": "your column", "role": ..., "time":
             ..., "text": ..., "author": ...}``.
-        encoding: text encoding; by default UTF-8 (BOM or not), then cp1252 for CSV.
+        encoding: text encoding (a Python codec name); by default the BOM's (UTF-8, UTF-16,
+            UTF-32), else UTF-8, and for CSV cp1252 when the file is not UTF-8.
 
     Raises:
-        TranscriptError: the file is missing, of unknown format, or unreadable as a whole
-            (E001-E004, E012-E014). Per-record problems are yielded, not raised.
+        TranscriptError: at the call, when the file is missing or of unknown format or
+            encoding (E001-E005); while iterating, before the first record, when it is
+            unreadable as a whole (E006, E011-E014). Per-record problems are yielded, not
+            raised: each record gives exactly one Conversation or one TranscriptError.
     """
     path = Path(source)
     if not path.is_file():
@@ -66,21 +76,13 @@ def iter_records(
     if name not in FORMATS:
         raise TranscriptError(Errors.E003.format(format=name, formats=sorted(FORMATS)),
                               file=str(path), code="E003")
+    check_encoding(encoding, str(path))
     kwargs: dict[str, object] = {}
     if name in ("csv", "parquet"):
         kwargs["columns"] = columns
     if name != "parquet":
         kwargs["encoding"] = encoding
-    warned = False
-    for record in FORMATS[name](path, **kwargs):
-        if not warned and isinstance(record, Conversation) and \
-                record.metadata.get("time_has_date") is False:
-            warnings.warn(
-                Warnings.W001.format(file=path, resolution=record.metadata["time_resolution"]),
-                stacklevel=2,
-            )
-            warned = True
-        yield record
+    return _records(FORMATS[name](path, **kwargs), path, name)
 
 
 def read_transcripts(
@@ -102,3 +104,32 @@ def read_transcripts(
         if isinstance(record, TranscriptError):
             raise record
         yield record
+
+
+def _records(records: Iterator[Conversation | TranscriptError], path: Path, name: str
+             ) -> Iterator[Conversation | TranscriptError]:
+    """The reader's records, warning W001 once; an OS error reading the file becomes E006."""
+    warned = False
+    try:
+        for record in records:
+            if not warned and isinstance(record, Conversation) and \
+                    record.metadata.get("time_has_date") is False:
+                warnings.warn(
+                    Warnings.W001.format(file=path,
+                                         resolution=record.metadata["time_resolution"]),
+                    stacklevel=3,
+                )
+                warned = True
+            yield record
+    except OSError as exc:
+        raise TranscriptError(
+            Errors.E006.format(file=path, format=name, problem=exc.strerror or exc),
+            file=str(path), code="E006",
+        ) from None
+    except UnicodeError as exc:  # a codec that fails outside its error handler (UTF-7...)
+        raise TranscriptError(
+            Errors.E013.format(
+                file=path, encodings=getattr(exc, "encoding", None) or "the encoding given"
+            ),
+            file=str(path), code="E013",
+        ) from None

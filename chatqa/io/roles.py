@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from chatqa.model import Role
 from chatqa.resources import load_shared_resource
+
+#: Strings that mean true in a bot flag (case-insensitive).
+_TRUE_WORDS = frozenset({"true", "yes", "1", "oui", "vrai"})
 
 
 def _fold(name: str) -> str:
@@ -28,12 +33,41 @@ def parse_role(value: object) -> Role | None:
         return value
     if not isinstance(value, str):
         return None
-    return role_aliases().get(_fold(value))
+    return _role_of(value) if len(value) <= 64 else None
+
+
+@lru_cache(maxsize=4096)
+def _role_of(name: str) -> Role | None:
+    return role_aliases().get(_fold(name))
 
 
 def known_roles() -> str:
     """A short list of accepted role names for error messages."""
     return ", ".join(sorted(role_aliases()))
+
+
+@lru_cache(maxsize=1)
+def bot_flags() -> tuple[str, ...]:
+    """Message keys whose true value makes the message a bot's (``roles.toml`` [flags] bot)."""
+    return tuple(load_shared_resource("roles")["flags"]["bot"])
+
+
+@lru_cache(maxsize=1)
+def _bot_flag_set() -> frozenset[str]:
+    return frozenset(bot_flags())
+
+
+def flagged_as_bot(message: Mapping[str, Any]) -> str | None:
+    """Return the first bot flag set to a true value in ``message`` (``true``, 1, "yes"), if any."""
+    if not _bot_flag_set().intersection(message):
+        return None
+    for key in bot_flags():
+        value = message.get(key)
+        if value is True or (type(value) is int and value == 1) or (
+            isinstance(value, str) and value.strip().lower() in _TRUE_WORDS
+        ):
+            return key
+    return None
 
 
 @lru_cache(maxsize=1)

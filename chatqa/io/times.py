@@ -8,6 +8,7 @@ then, and the conversation's metadata says so (``time_has_date = False``).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,19 +36,21 @@ def parse_time(value: Any) -> ParsedTime:
 
     Accepts None / "" (untimed), datetimes and pandas Timestamps, epoch seconds (int or float),
     ISO-8601 strings (with ``Z`` or an offset, or naive) and bare ``HH:MM[:SS]`` clock times.
+    Any other value, a non-finite number (``NaN``, ``Infinity``) or an epoch outside the years
+    1-9999 raises ValueError: never another exception, whatever the input.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return ParsedTime(None)
-    if isinstance(value, float) and value != value:  # NaN from a table cell
-        return ParsedTime(None)
-    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        value = value.to_pydatetime()
+    if hasattr(value, "to_pydatetime") and not isinstance(value, str):
+        value = value.to_pydatetime()  # pandas Timestamp (NaT stays NaT)
     if isinstance(value, datetime):
+        if value != value:  # pandas NaT
+            return ParsedTime(None)
         return ParsedTime(value)
     if isinstance(value, bool):
         raise ValueError("is a boolean")
     if isinstance(value, int | float):
-        return ParsedTime(datetime.fromtimestamp(value, tz=UTC))
+        return ParsedTime(_from_epoch(value))
     if not isinstance(value, str):
         raise ValueError(f"is a {type(value).__name__}")
     match = CLOCK.match(value)
@@ -63,8 +66,21 @@ def parse_time(value: Any) -> ParsedTime:
     except ValueError:
         pass
     if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
-        return ParsedTime(datetime.fromtimestamp(float(text), tz=UTC))
+        return ParsedTime(_from_epoch(float(text)))
     raise ValueError("is not an ISO-8601 date-time, epoch seconds or HH:MM time")
+
+
+def _from_epoch(seconds: float) -> datetime:
+    """Epoch seconds as a UTC datetime; ValueError for NaN, infinities and years out of range."""
+    if isinstance(seconds, float) and not math.isfinite(seconds):
+        raise ValueError(f"is not a finite number ({seconds})")
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(
+            "is epoch seconds outside the years 1-9999 (a time in milliseconds or "
+            "microseconds must be divided first)"
+        ) from None
 
 
 def place_clock_times(parsed: list[ParsedTime]) -> list[datetime | None]:

@@ -197,14 +197,17 @@ def test_readers_csv_missing_columns_lists_what_was_found(tmp_path):
         list(iter_records(src))
 
 
-def test_readers_csv_conversation_split_in_two_is_reported(tmp_path):
+def test_readers_csv_conversation_split_in_two_goes_to_errors_whole(tmp_path):
     src = tmp_path / "split.csv"
     src.write_text("conversation_id,role,time,text\na,client,10:00,x\nb,client,10:01,y\n"
                    "a,agent,10:02,z\n")
     records = list(iter_records(src))
-    assert [type(r).__name__ for r in records] == ["Conversation", "Conversation",
-                                                   "TranscriptError"]
-    assert records[2].line == 4 and "comes back" in str(records[2])
+    assert [type(r).__name__ for r in records] == ["Conversation", "TranscriptError"]
+    assert records[0].id == "b"
+    err = records[1]
+    assert (err.code, err.line, err.conversation_id, err.field) == ("E018", 2, "a",
+                                                                   "conversation_id")
+    assert "lines 2, 4" in str(err)
 
 
 def test_readers_csv_undecodable_bytes(tmp_path):
@@ -317,7 +320,8 @@ def test_readers_shared_real_chats_read_without_error(shared_data, folder, count
     records = list(iter_records(shared_data / folder / "conversations.jsonl"))
     errors = [r for r in records if not isinstance(r, Conversation)]
     assert errors == [] and len(records) == count
-    assert all(m.role in (Role.ADVISOR, Role.CUSTOMER) for r in records for m in r.messages)
+    assert all(m.role in (Role.ADVISOR, Role.CUSTOMER, Role.BOT) for r in records
+               for m in r.messages)
 
 
 def test_readers_examples_are_valid():
