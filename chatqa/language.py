@@ -18,15 +18,17 @@ from chatqa.text import fold
 _TAG = re.compile(r"(?P<primary>[a-z]{2,3})(?:[-_][a-z0-9]{1,8})*")
 
 
-@lru_cache(maxsize=256)
 def normalize_language(value: object) -> str | None:
     """The language chatqa supports that ``value`` names, or None.
 
     ``"FR"``, ``"fr-FR"``, ``"fr_FR"`` and ``"français"`` give ``"fr"``; ``"../x"``, ``"de"``
     (no resources) and non-strings give None.
     """
-    if not isinstance(value, str):
-        return None
+    return _normalize_tag(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=256)
+def _normalize_tag(value: str) -> str | None:
     tag = fold(value.strip())
     tag = load_shared_resource("language")["names"].get(tag, tag)
     match = _TAG.fullmatch(tag)

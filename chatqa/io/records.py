@@ -18,7 +18,9 @@ from typing import Any
 from chatqa.errors import Errors, TranscriptError
 from chatqa.io.roles import flagged_as_bot, known_roles, parse_role
 from chatqa.io.times import ParsedTime, coarsest_resolution, parse_time, place_clock_times
+from chatqa.language import normalize_language
 from chatqa.model import Conversation, Message, Role
+from chatqa.resources import shipped_languages
 
 #: Keys of a message mapping that become Message fields; the others are kept as metadata.
 MESSAGE_KEYS = ("role", "time", "text", "author")
@@ -29,6 +31,8 @@ _KIND_NAMES = {
 }
 #: Names a source may use for the conversation id.
 ID_KEYS = ("id", "conversation_id")
+#: Metadata keys that give a conversation's language, in the order they are read.
+LANGUAGE_KEYS = ("language", "lang")
 #: Longest id accepted, in characters: an id is repeated on every row of every table.
 MAX_ID_LENGTH = 1_000
 #: Integer ids must fit in 64 bits (larger ones are not ids but data gone wrong).
@@ -152,6 +156,27 @@ def _id_error_of(record: Mapping[str, Any]) -> tuple[str, str, Any]:
     return "id", "is missing or empty", None
 
 
+def _check_language(
+    metadata: Mapping[str, Any], *, file: str | None, line: int | None, conversation_id: str
+) -> None:
+    """Raise E019 when the record names a language chatqa has no resources for."""
+    for key in LANGUAGE_KEYS:
+        value = metadata.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if normalize_language(value) is None:
+            raise TranscriptError(
+                Errors.E019.format(
+                    file=file or "<records>", line=line if line is not None else "?",
+                    conversation_id=conversation_id, field=key,
+                    value=value[:40] if isinstance(value, str) else value,
+                    available=list(shipped_languages()),
+                ),
+                file=file, line=line, conversation_id=conversation_id, field=key, code="E019",
+            )
+        return
+
+
 def build_conversation(
     record: Mapping[str, Any],
     *,
@@ -242,6 +267,7 @@ def build_conversation(
         )
 
     metadata = {k: v for k, v in record.items() if k not in ("messages", id_key)}
+    _check_language(metadata, file=file, line=line, conversation_id=cid)
     deep = _too_deep(metadata)
     if deep is not None:
         raise fail(f"is nested more than {MAX_METADATA_DEPTH} levels deep", "flat metadata",
