@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         help="flat formats: map a chatqa column to yours, e.g. --column conversation_id=chat_id",
     )
     score.add_argument("--encoding", default=None, help="input text encoding (default: detect)")
+    score.add_argument(
+        "--redact", action="store_true",
+        help="mask personal data in the tables too (reports are masked anyway)",
+    )
     score.add_argument("--n-process", type=int, default=1, help="worker processes")
     score.add_argument("--chunk-size", type=int, default=256, help="conversations per chunk")
     score.add_argument(
@@ -80,6 +84,7 @@ def _score(args: argparse.Namespace) -> int:
         args.archive, out=args.out, format=args.format, input_format=args.input_format,
         columns=columns or None, encoding=args.encoding,
         n_process=args.n_process, chunk_size=args.chunk_size, progress=args.progress,
+        redact=args.redact,
     )
     print(summary)
     if summary.conversations_failed:

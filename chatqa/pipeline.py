@@ -251,22 +251,22 @@ class Pipeline:
         return language if confidence >= cfg["min_confidence"] else self.grid.language
 
     # -- scoring ------------------------------------------------------------------------------
-    def score(self, conversation: Conversation) -> ConversationResult:
-        """Score one conversation.
+    def score(self, conversation: Conversation, *, redact: bool = False) -> ConversationResult:
+        """Score one conversation; with ``redact``, personal data is masked in the result.
 
         Raises:
             AnalyzerError: an analyzer failed on this conversation.
         """
-        results, errors = self._score_batch([conversation])
+        results, errors = self._score_batch([conversation], redact=redact)
         if errors:
             raise errors[0]
         return results[0]
 
     def score_many(
-        self, conversations: Iterable[Conversation]
+        self, conversations: Iterable[Conversation], *, redact: bool = False
     ) -> tuple[list[ConversationResult], list[ChatQAError]]:
         """Score a batch with one NLP pass; return the results and the per-conversation errors."""
-        return self._score_batch(list(conversations))
+        return self._score_batch(list(conversations), redact=redact)
 
     def score_archive(
         self,
@@ -280,6 +280,7 @@ class Pipeline:
         progress: bool | None = None,
         columns: Mapping[str, str] | None = None,
         encoding: str | None = None,
+        redact: bool = False,
     ) -> Tables | ArchiveSummary:
         """Score every conversation of an archive; bad records go to the ``errors`` table.
 
@@ -295,6 +296,9 @@ class Pipeline:
             progress: show a progress bar; ``None`` shows it only on a terminal.
             columns: CSV / Parquet column names mapping, passed to the reader.
             encoding: text encoding of a CSV file, passed to the reader.
+            redact: mask personal data (``chatqa.privacy``) in the tables' texts, findings and
+                suggestions, offsets following the masked text. Reports and workbooks are
+                masked anyway; the tables keep the raw text by default.
 
         Returns:
             The :class:`Tables` of the run, or an :class:`ArchiveSummary` when ``out`` is set.
@@ -315,7 +319,7 @@ class Pipeline:
             leave=False, dynamic_ncols=True,
         )
         try:
-            for part in self._run_chunks(chunks, n_process):
+            for part in self._run_chunks(chunks, n_process, redact):
                 bar.update(int(part.meta["n_records"]))
                 counts["ok"] += len(part.conversations)
                 counts["failed"] += len(part.errors)  # one row per record that failed
@@ -349,10 +353,12 @@ class Pipeline:
             return iter(()) if first is None else itertools.chain([first], records)
         return iter(source)
 
-    def _run_chunks(self, chunks: Iterator[list[Any]], n_process: int) -> Iterator[Tables]:
+    def _run_chunks(
+        self, chunks: Iterator[list[Any]], n_process: int, redact: bool
+    ) -> Iterator[Tables]:
         if n_process == 1:
             for chunk in chunks:
-                yield self._score_chunk(chunk)
+                yield self._score_chunk(chunk, redact)
             return
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -366,16 +372,16 @@ class Pipeline:
         ) as pool:
             pending: list[Any] = []
             for chunk in chunks:
-                pending.append(pool.submit(_score_chunk_in_worker, chunk))
+                pending.append(pool.submit(_score_chunk_in_worker, chunk, redact))
                 if len(pending) >= 2 * n_process:  # bounded in flight: memory stays flat
                     yield pending.pop(0).result()
             for fut in pending:
                 yield fut.result()
 
-    def _score_chunk(self, chunk: list[Conversation | TranscriptError]) -> Tables:
+    def _score_chunk(self, chunk: list[Conversation | TranscriptError], redact: bool) -> Tables:
         conversations = [r for r in chunk if isinstance(r, Conversation)]
         read_errors = [r for r in chunk if isinstance(r, ChatQAError)]
-        results, errors = self._score_batch(conversations)
+        results, errors = self._score_batch(conversations, redact=redact)
         return self._tables(results, [*read_errors, *errors], len(chunk))
 
     def _tables(
@@ -404,7 +410,7 @@ class Pipeline:
         )
 
     def _score_batch(
-        self, conversations: Sequence[Conversation]
+        self, conversations: Sequence[Conversation], *, redact: bool = False
     ) -> tuple[list[ConversationResult], list[ChatQAError]]:
         by_lang: dict[str, list[int]] = {}
         errors: list[ChatQAError] = []
@@ -426,7 +432,7 @@ class Pipeline:
             errors.extend(batch_errors)
             for i, res in zip(indices, batch_results, strict=True):
                 if res is not None:
-                    results[i] = res
+                    results[i] = redacted(res, conversations[i]) if redact else res
         return [results[i] for i in sorted(results)], errors
 
     def _score_language(
@@ -640,6 +646,40 @@ def participant_names(conversation: Conversation) -> frozenset[str]:
     return frozenset(w for v in values for w in re.findall(r"[^\W\d_]{2,}", fold(v)))
 
 
+def redacted(result: ConversationResult, conversation: Conversation) -> ConversationResult:
+    """``result`` with personal data masked in texts, findings and suggestions.
+
+    Offsets of findings are moved onto the masked text (a finding inside personal data covers
+    its placeholder), so ``text[start:end] == finding.text`` still holds on the text shown.
+    Customers' author names become ``<NAME>``; advisors' stay (per-advisor statistics need
+    them).
+    """
+    from chatqa.privacy import masked_offset, redact
+
+    names = [m.author for m in conversation.messages if m.author]
+    names += [v for k in name_fields() if isinstance(v := conversation.metadata.get(k), str)]
+    texts: dict[int, tuple[str, Any]] = {}
+    for i, message in enumerate(conversation.messages):
+        texts[i] = redact(message.text, names=names)
+    findings = []
+    for f in result.findings:
+        if f.message_index is None or f.start is None or f.end is None:
+            findings.append(f)
+            continue
+        masked, spans = texts[f.message_index]
+        start = masked_offset(spans, f.start, side="start")
+        end = max(start, masked_offset(spans, f.end, side="end"))
+        suggestion = None if f.suggestion is None else redact(f.suggestion, names=names)[0]
+        findings.append(replace(f, start=start, end=end, text=masked[start:end],
+                                suggestion=suggestion))
+    messages = result.messages.copy()
+    messages["text"] = [texts[i][0] for i in range(len(conversation.messages))]
+    customer = messages["role"] == Role.CUSTOMER.value
+    messages.loc[customer & messages["author"].notna(), "author"] = "<NAME>"
+    return replace(result, messages=messages.astype(result.messages.dtypes.to_dict()),
+                   findings=tuple(findings))
+
+
 def _params(analyzer: Any) -> dict[str, Any]:
     """The analyzer's scalar constructor parameters, read back as scikit-learn's get_params."""
     import inspect
@@ -696,6 +736,6 @@ def _init_worker(grid: Grid, cache_size: int) -> None:
     _WORKER = Pipeline(grid, cache_size=cache_size)
 
 
-def _score_chunk_in_worker(chunk: list[Any]) -> Tables:
+def _score_chunk_in_worker(chunk: list[Any], redact: bool) -> Tables:
     assert _WORKER is not None
-    return _WORKER._score_chunk(chunk)
+    return _WORKER._score_chunk(chunk, redact)

@@ -325,3 +325,23 @@ def test_pipeline_no_suggestion_search_for_overlong_words():
     lexicon = Lexicon("fr", max_suggestion_word_chars=40)
     assert lexicon.suggest("x" * 10_000) == ()
     assert "problème" in lexicon.suggest("probleme")
+
+
+@pytest.mark.issue(6)
+def test_pipeline_redact_masks_the_tables_and_keeps_offsets_valid(pipe, make_conversation):
+    advisor = "Bonjour Mme Martin, je vous est envoyé le code à jean.martin@gmail.com."
+    conv = make_conversation(
+        ("customer", "10:00", "Mon numéro : 06 12 34 56 78, mon nom Lucie Martin"),
+        ("advisor", "10:01", advisor), customer_name="Lucie Martin",
+    )
+    raw = pipe.score(conv)
+    masked = pipe.score(conv, redact=True)
+    assert raw.messages["text"].tolist() == [m.text for m in conv.messages]
+    shown = masked.messages["text"].tolist()
+    assert "<PHONE>" in shown[0] and "06 12" not in shown[0] and "Lucie" not in shown[0]
+    assert "<EMAIL>" in shown[1] and "gmail" not in shown[1] and "Martin" not in shown[1]
+    assert [f.code for f in masked.findings] == [f.code for f in raw.findings]
+    conjugation = next(f for f in masked.findings if f.code == "grammar.conjugation")
+    assert conjugation.text == "est"  # « je vous est envoyé »: moved onto the masked text
+    for f in masked.findings:
+        assert shown[f.message_index][f.start:f.end] == f.text

@@ -59,6 +59,11 @@ def test_properties_scoring_any_conversation(pipes, rows):
                  "handle_time_s"):
         assert math.isnan(res.metrics[name]) or res.metrics[name] >= 0, name
     assert (res.messages["response_time_s"].dropna() >= 0).all()
+    masked = cached.score(conv, redact=True)  # offsets follow the masked text
+    for f in masked.findings:
+        text = masked.messages["text"].iloc[f.message_index]
+        assert 0 <= f.start <= f.end <= len(text)
+        assert text[f.start:f.end] == f.text
     again = uncached.score(conv)
     assert again.findings == res.findings
     assert again.messages.equals(res.messages)

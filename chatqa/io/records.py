@@ -20,6 +20,7 @@ from chatqa.io.roles import flagged_as_bot, known_roles, parse_role
 from chatqa.io.times import ParsedTime, coarsest_resolution, parse_time, place_clock_times
 from chatqa.language import normalize_language
 from chatqa.model import Conversation, Message, Role
+from chatqa.privacy import redact_excerpt
 from chatqa.resources import shipped_languages
 
 #: Keys of a message mapping that become Message fields; the others are kept as metadata.
@@ -40,8 +41,8 @@ MAX_INT_ID = 2**63
 #: Deepest nesting of lists and objects kept as metadata (deeper values cannot be pickled to
 #: worker processes or printed safely).
 MAX_METADATA_DEPTH = 64
-#: How many characters of a bad value an error message shows.
-SHOWN_CHARS = 80
+#: How many characters of a bad value an error message shows (redacted first).
+SHOWN_CHARS = 40
 
 #: A character that is not a blank, a control or a format character (Unicode Z*, Cc, Cf).
 _VISIBLE = re.compile(
@@ -55,20 +56,34 @@ _ID_EXPECTED = f"a non-empty string (at most {MAX_ID_LENGTH} characters, one lin
 
 
 class _Shown:
-    """A value as an error message shows it: its repr, cut short, never failing."""
+    """A value as an error message shows it: a short excerpt, personal data masked.
+
+    Error rows are read by people (and sent to support): they never echo more than
+    :data:`SHOWN_CHARS` characters of the value, and never an e-mail, phone or card number.
+    """
 
     __slots__ = ("text",)
 
     def __init__(self, value: Any) -> None:
-        if isinstance(value, str):
-            cut = value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 3] + "..."
-            self.text = repr(cut)
-            return
-        try:
-            text = repr(value)
-        except (RecursionError, ValueError, MemoryError):  # too deep, or a 5,000-digit int
-            text = f"<{type(value).__name__}>"
-        self.text = text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+        if not isinstance(value, str):
+            try:
+                text = repr(value)
+            except (RecursionError, ValueError, MemoryError):  # too deep, or a huge int
+                text = f"<{type(value).__name__}>"
+            value = _Repr(text)
+        self.text = redact_excerpt(value, SHOWN_CHARS)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _Repr:
+    """An object whose repr is a given text (a value's repr, computed safely once)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     def __repr__(self) -> str:
         return self.text

@@ -329,3 +329,17 @@ def test_readers_examples_are_valid():
 
     convs = list(read_transcripts(EXAMPLES / "chats_fr.jsonl"))
     assert len(convs) == 10 and all(c.language == "fr" for c in convs)
+
+
+@pytest.mark.issue(6)
+def test_readers_error_rows_show_a_short_redacted_excerpt(tmp_path):
+    secret = "Mon IBAN FR76 3000 6000 0112 3456 7890 189, appelez le 06 12 34 56 78 " * 3
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "c1", "messages": [
+        {"role": "martian", "time": None, "text": "x"}], "x": 1}) + "\n" + json.dumps(
+        {"id": "c2", "messages": [{"role": secret, "time": None, "text": "x"}]}) + "\n")
+    records = list(iter_records(path))
+    message = str(records[1])
+    assert "FR76" not in message and "06 12" not in message
+    got = message.split("got ", 1)[1]
+    assert len(got) <= 41  # the excerpt, cut at 40 characters, and the final full stop
