@@ -135,6 +135,7 @@ class _Patterns(_Strict):
     phone_slashed: str
     nir_spaced: str
     nir_corsica: str
+    nir_split_key: str
     card_expiry: str
     cvv: str
     secret_code: str
@@ -681,6 +682,12 @@ class _Scan:
         for m in self.r.patterns["nir_corsica"].finditer(text):
             if nir.is_valid(_alnum(m.group()).upper()):
                 self.add("NIR", m.start(), m.end(), _VALIDATED)
+        for m in self.r.patterns["nir_split_key"].finditer(text):
+            # the key set apart (« 1 87 10 35 858 676 / 11 »): one NIR, key included
+            if nir.is_valid(_alnum(m.group()).upper()):
+                self.add("NIR", m.start(), m.end(), _VALIDATED)
+            elif self.number_cue(m.start(), m.end()) == "nir":
+                self.add("NIR", m.start(), m.end(), _MISTYPED)
 
     def run_numbers(self, start: int, end: int, groups: list[tuple[int, int]],
                     n_digits: int) -> None:

@@ -415,3 +415,20 @@ def test_privacy_invalid_toml_raises_config_error(tmp_path):
     path.write_text("[windows\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[E203\]"):
         load_rules(path)
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("numéro de sécurité sociale 2 68 07 33 214 032 / 47 svp", "2 68 07 33 214 032 / 47"),
+    ("NIR 1930512345678-19", "1930512345678-19"),
+    ("sécu: 1 75 12 69 123 456 / 99.", "1 75 12 69 123 456 / 99"),
+])
+def test_privacy_nir_with_its_key_set_apart_is_masked_whole(text, secret):
+    masked, spans = redact(text)
+    assert secret not in masked and secret[-2:] not in masked.replace("<NIR>", "")
+    assert [s.kind for s in spans] == ["NIR"]
+
+
+@pytest.mark.parametrize("text", ["née le 14/02/1988.", "date de naissance : 3/4/1990."])
+def test_privacy_birth_date_before_a_full_stop(text):
+    masked, spans = redact(text)
+    assert [s.kind for s in spans] == ["BIRTHDATE"] and masked.endswith("<BIRTHDATE>.")
