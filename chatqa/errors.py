@@ -99,6 +99,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "Analyzer {analyzer!r} failed on conversation '{conversation_id}': {problem}. The "
         "conversation was recorded in the errors table."
     )
+    E107 = (
+        "Analyzer {analyzer!r} returned the {level} metric(s) {metrics}, which it does not "
+        "declare. Declared: {declared}. Add a MetricSpec for each, or stop returning them."
+    )
 
     # E2xx: analyzers and resources
     E201 = (

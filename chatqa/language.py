@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
 
+from chatqa.errors import Errors, TranscriptError
+from chatqa.model import Conversation, Role
 from chatqa.resources import load_shared_resource, shipped_languages
 from chatqa.text import fold
 
@@ -62,3 +64,39 @@ class LanguageDetector:
 
     def __reduce__(self):
         return (LanguageDetector, (self.languages,))
+
+
+def conversation_language(
+    conversation: Conversation, default: str, detector: LanguageDetector | None = None
+) -> str:
+    """The conversation's language: its metadata, else detected, else ``default``.
+
+    Detection runs only with a ``detector``, on the advisor's and the customer's text
+    (placeholders removed: an automatic greeting in the grid's language should not outweigh a
+    conversation held in English), and is kept only when confident (``resources/language.toml``).
+
+    Raises:
+        TranscriptError: (E019) the metadata names a language chatqa has no resources for.
+    """
+    if conversation.language:
+        language = normalize_language(conversation.language)
+        if language is None:
+            field = "language" if conversation.metadata.get("language") else "lang"
+            raise TranscriptError(
+                Errors.E019.format(
+                    file="<records>", line="?", conversation_id=conversation.id, field=field,
+                    value=conversation.language[:40], available=list(shipped_languages()),
+                ),
+                conversation_id=conversation.id, field=field, code="E019",
+            )
+        return language
+    if detector is None:
+        return default
+    text = " ".join(m.text for m in conversation.messages
+                    if m.role in (Role.ADVISOR, Role.CUSTOMER))
+    cfg = load_shared_resource("language")
+    text = re.sub(cfg["placeholder"], " ", text)[: cfg["max_chars"]]
+    if len(text.split()) < cfg["min_words"]:
+        return default
+    language, confidence = detector.detect(text)
+    return language if confidence >= cfg["min_confidence"] else default

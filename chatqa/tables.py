@@ -13,9 +13,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from chatqa.errors import ChatQAError
+    from chatqa.model import Finding
+    from chatqa.results import ConversationResult
 
 TABLE_NAMES: tuple[str, ...] = ("messages", "findings", "conversations", "forms", "errors")
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl", "xlsx")
@@ -114,6 +119,32 @@ class Tables:
         return ((name, getattr(self, name)) for name in TABLE_NAMES)
 
     @classmethod
+    def from_results(
+        cls,
+        results: Sequence[ConversationResult],
+        errors: Sequence[ChatQAError],
+        schemas: Mapping[str, Mapping[str, str]],
+        n_records: int,
+    ) -> Tables:
+        """The tables of scored conversations and of the records that failed (one row each)."""
+        messages = [r.messages for r in results if len(r.messages)]
+        return cls(
+            messages=(
+                pd.concat(messages, ignore_index=True)
+                .reindex(columns=list(schemas["messages"])).astype(dict(schemas["messages"]))
+                if messages else frame([], schemas["messages"])
+            ),
+            findings=frame(
+                (finding_row(r.conversation_id, f) for r in results for f in r.findings),
+                schemas["findings"],
+            ),
+            conversations=frame((conversation_row(r) for r in results), schemas["conversations"]),
+            forms=frame((row for r in results for row in r.form.to_rows()), schemas["forms"]),
+            errors=frame((error_row(e) for e in errors), schemas["errors"]),
+            meta={"n_records": n_records},
+        )
+
+    @classmethod
     def concat(cls, parts: Sequence[Tables], meta: Mapping[str, Any] | None = None) -> Tables:
         """Stack the tables of several chunks (they share one schema)."""
         if not parts:
@@ -144,3 +175,38 @@ class Tables:
         writer = TableWriter(out, format, schemas, meta=self.meta)
         writer.append(self)
         return writer.close()
+
+
+def finding_row(conversation_id: str, f: Finding) -> dict[str, Any]:
+    """One row of the ``findings`` table."""
+    return {
+        "conversation_id": conversation_id,
+        "message_index": f.message_index,
+        "analyzer": f.analyzer,
+        "code": f.code,
+        "start": f.start,
+        "end": f.end,
+        "text": f.text,
+        "suggestion": f.suggestion,
+        "severity": str(f.severity),
+        "details": details_json(f.details),
+    }
+
+
+def conversation_row(r: ConversationResult) -> dict[str, Any]:
+    """One row of the ``conversations`` table."""
+    roles = r.messages["role"]
+    return {
+        "conversation_id": r.conversation_id,
+        "language": r.language,
+        "n_messages": len(r.messages),
+        "n_advisor_messages": int((roles == "advisor").sum()),
+        **r.metrics,
+    }
+
+
+def error_row(e: ChatQAError) -> dict[str, Any]:
+    """One row of the ``errors`` table: the error's own row, or its message."""
+    if hasattr(e, "as_row"):
+        return e.as_row()
+    return {"code": None, "message": str(e)}

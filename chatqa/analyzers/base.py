@@ -57,10 +57,32 @@ class MessageAnalyzer(Protocol):
     def analyze_message(self, doc: Doc) -> Analysis:
         """Return the message's metrics and findings (offsets into ``doc.text``).
 
-        Optional hooks a message analyzer may define: ``summarize(analyses) -> metrics`` for
-        its conversation-level metrics, and ``review(analysis, names) -> Analysis`` to apply
-        conversation context (the participants' names) to a cached message analysis.
+        Optional hooks, each a protocol of its own: :class:`SummarizingAnalyzer` and
+        :class:`ReviewingAnalyzer`.
         """
+        ...
+
+
+@runtime_checkable
+class SummarizingAnalyzer(Protocol):
+    """A message analyzer that also gives conversation-level metrics from its message results."""
+
+    def summarize(self, analyses: Sequence[Analysis]) -> Mapping[str, float]:
+        """Its declared conversation metrics, from the advisor messages' analyses in order."""
+        ...
+
+
+@runtime_checkable
+class ReviewingAnalyzer(Protocol):
+    """A message analyzer that applies conversation context to a cached message analysis.
+
+    Message analyses are cached by text; ``review`` gets the participants' names (folded words)
+    and returns the analysis as it stands in this conversation (e.g. names are not misspelt).
+    With no names it returns an equal analysis.
+    """
+
+    def review(self, analysis: Analysis, names: frozenset[str]) -> Analysis:
+        """The analysis with the conversation's context applied."""
         ...
 
 
@@ -89,9 +111,6 @@ analyzers = catalogue.create("chatqa", "analyzers", entry_points=True)
 
 def get_factory(name: str):
     """Return the factory registered as ``name``, or raise a ConfigError listing the others."""
-    from chatqa.analyzers.factories import register_analyzers
-
-    register_analyzers()
     try:
         return analyzers.get(name)
     except catalogue.RegistryError:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from chatqa.model import Role
+from chatqa.model import Conversation, Role
 from chatqa.resources import load_shared_resource
+from chatqa.text import fold
 
 #: Strings that mean true in a bot flag (case-insensitive).
 _TRUE_WORDS = frozenset({"true", "yes", "1", "oui", "vrai"})
@@ -74,3 +76,20 @@ def flagged_as_bot(message: Mapping[str, Any]) -> str | None:
 def name_fields() -> tuple[str, ...]:
     """Metadata keys that hold a participant's name (``resources/roles.toml`` [names])."""
     return tuple(load_shared_resource("roles")["names"]["metadata_fields"])
+
+
+def participant_name_values(conversation: Conversation) -> list[str]:
+    """The people's names a conversation gives: message authors and name metadata, as written."""
+    values = [m.author for m in conversation.messages if m.author]
+    values += [v for k in name_fields() if isinstance(v := conversation.metadata.get(k), str)]
+    return values
+
+
+def participant_names(conversation: Conversation) -> frozenset[str]:
+    """Words of the people's names in a conversation, folded (lower case, no accents).
+
+    For analyzers' ``review`` hook: the names of the customer and the advisor are not spelling
+    errors, whatever the lexicon says.
+    """
+    values = participant_name_values(conversation)
+    return frozenset(w for v in values for w in re.findall(r"[^\W\d_]{2,}", fold(v)))

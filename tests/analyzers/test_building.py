@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pytest
+
+from chatqa.analyzers.base import Analysis, MetricSpec, analyzers
+from chatqa.analyzers.building import checked
+from chatqa.errors import AnalyzerError
+from chatqa.pipeline import Pipeline
+
+
+def test_building_registry_is_filled_on_import_and_spacy_stays_unloaded():
+    code = ("import sys; from chatqa.analyzers import analyzers; "
+            "print(sorted(analyzers.get_all()), 'spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    assert out == "['spelling_grammar', 'timing'] False"
+
+
+@dataclass(frozen=True)
+class _Sloppy:
+    """A message analyzer that returns a metric it does not declare."""
+
+    name: ClassVar[str] = "sloppy"
+    requires: ClassVar[tuple[str, ...]] = ()
+    metrics: ClassVar[tuple[MetricSpec, ...]] = (MetricSpec("dots_count", "message", "dots"),)
+    codes: ClassVar[dict[str, str]] = {}
+    version: ClassVar[int] = 1
+
+    def analyze_message(self, doc) -> Analysis:
+        return Analysis({"dots_count": float(doc.text.count(".")), "commas": 1.0})
+
+
+@pytest.mark.parametrize("metrics", [{"dots_count": 1.0, "commas": 1.0}, {"commas": 1.0}])
+def test_building_undeclared_metric_is_an_error_not_a_dropped_column(metrics):
+    with pytest.raises(AnalyzerError, match=r"\[E107\].*'sloppy'.*\['commas'\]"):
+        checked(_Sloppy(), Analysis(metrics), "message", "c1")
+
+
+def test_building_undeclared_metric_sends_the_conversation_to_errors(tmp_path, make_conversation):
+    analyzers.register("sloppy", func=lambda lang, **params: _Sloppy())
+    try:
+        (tmp_path / "g.toml").write_text(
+            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n[analyzers.sloppy]\n'
+            "[criteria]\n", "utf-8")
+        pipe = Pipeline.from_grid(tmp_path / "g.toml")
+        conv = make_conversation(("customer", "10:00", "Bonjour"), ("advisor", "10:01", "Oui."))
+        results, errors = pipe.score_many([conv])
+    finally:
+        analyzers.get_all().pop("sloppy", None)
+        from catalogue import REGISTRY
+
+        REGISTRY.pop(("chatqa", "analyzers", "sloppy"), None)
+    assert results == []
+    assert len(errors) == 1 and "[E107]" in str(errors[0])
