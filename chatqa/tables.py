@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,75 +22,22 @@ if TYPE_CHECKING:
     from chatqa.model import Finding
     from chatqa.results import ConversationResult
 
-TABLE_NAMES: tuple[str, ...] = ("messages", "findings", "conversations", "forms", "errors")
-FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl", "xlsx")
+from chatqa.columns import (  # noqa: E402 - re-exported: the public home of these names
+    CONVERSATION_COLUMNS,
+    ERROR_COLUMNS,
+    FINDING_COLUMNS,
+    FORM_COLUMNS,
+    FORMATS,
+    MESSAGE_COLUMNS,
+    TABLE_NAMES,
+    frame,
+    table_schemas,
+)
 
-# Fixed columns of each table; metric columns are appended from the analyzers' MetricSpecs.
-MESSAGE_COLUMNS = {
-    "conversation_id": "string",
-    "message_index": "Int64",
-    "role": "string",
-    "time": "string",
-    "author": "string",
-    "text": "string",
-}
-FINDING_COLUMNS = {
-    "conversation_id": "string",
-    "message_index": "Int64",
-    "analyzer": "string",
-    "code": "string",
-    "start": "Int64",
-    "end": "Int64",
-    "text": "string",
-    "suggestion": "string",
-    "severity": "string",
-    "details": "string",
-}
-CONVERSATION_COLUMNS = {
-    "conversation_id": "string",
-    "language": "string",
-    "n_messages": "Int64",
-    "n_advisor_messages": "Int64",
-}
-FORM_COLUMNS = {
-    "conversation_id": "string",
-    "grid": "string",
-    "criterion": "string",
-    "criterion_label": "string",
-    "level": "string",
-    "confidence": "float64",
-    "rule": "string",
-    "evidence": "string",
-    "evidence_codes": "string",
-    "reason": "string",
-}
-ERROR_COLUMNS = {
-    "file": "string",
-    "line": "Int64",
-    "conversation_id": "string",
-    "field": "string",
-    "code": "string",
-    "message": "string",
-}
-
-
-def table_schemas(
-    message_metrics: Sequence[str], conversation_metrics: Sequence[str]
-) -> dict[str, dict[str, str]]:
-    """Column -> dtype of every table, metric columns included, in output order."""
-    return {
-        "messages": {**MESSAGE_COLUMNS, **{m: "float64" for m in message_metrics}},
-        "findings": dict(FINDING_COLUMNS),
-        "conversations": {**CONVERSATION_COLUMNS, **{m: "float64" for m in conversation_metrics}},
-        "forms": dict(FORM_COLUMNS),
-        "errors": dict(ERROR_COLUMNS),
-    }
-
-
-def frame(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
-    """Build a DataFrame with exactly the schema's columns and dtypes (missing values NA)."""
-    df = pd.DataFrame.from_records(list(rows), columns=list(schema))
-    return df.astype(dict(schema)) if len(schema) else df
+__all__ = [
+    "CONVERSATION_COLUMNS", "ERROR_COLUMNS", "FINDING_COLUMNS", "FORMATS", "FORM_COLUMNS",
+    "MESSAGE_COLUMNS", "TABLE_NAMES", "Tables", "details_json", "frame", "table_schemas",
+]
 
 
 def details_json(details: Mapping[str, Any]) -> str:

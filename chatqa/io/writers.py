@@ -1,7 +1,7 @@
 """Write result tables to disk chunk by chunk, atomically, with a manifest.
 
 Each chunk's tables go to ``out/parts/<table>/part-NNNNN.<ext>`` under a temporary name,
-renamed when complete; ``out/meta.json`` (the manifest, see :mod:`chatqa.io.tables`) is
+renamed when complete; ``out/meta.json`` (the manifest, see :mod:`chatqa.io.manifest`) is
 rewritten the same way after each chunk with ``"status": "running"``. ``close`` merges the
 parts into the final ``out/<table>.<format>`` files (or one ``chatqa.xlsx``), streaming, each
 under a temporary name then renamed, writes the manifest with ``"status": "complete"`` and the
@@ -27,8 +27,9 @@ from typing import Any
 
 import pandas as pd
 
+from chatqa.columns import FORMATS, TABLE_NAMES, frame
 from chatqa.errors import ConfigError, Errors
-from chatqa.io.tables import (
+from chatqa.io.manifest import (
     MANIFEST,
     PARTS,
     RAW_COLUMNS,
@@ -40,7 +41,6 @@ from chatqa.io.tables import (
     owned_files,
     part_suffix,
 )
-from chatqa.tables import FORMATS, TABLE_NAMES, Tables, frame
 
 #: Excel's limits: characters in a cell, rows in a sheet (header included).
 XLSX_MAX_CHARS = 32_767
@@ -219,7 +219,7 @@ class TableWriter:
             return self.out / XLSX_BOOK
         return self.out / f"{name}.{self.format}"
 
-    def append(self, tables: Tables) -> None:
+    def append(self, tables: Iterable[tuple[str, pd.DataFrame]]) -> None:
         """Write one chunk of every table as parts, then the manifest listing it."""
         index = len(self._chunks) + 1
         suffix = part_suffix(self.format)

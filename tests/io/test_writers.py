@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatqa.errors import ConfigError
-from chatqa.io.tables import escape_csv_cell, read_tables, unescape_csv_cell
+from chatqa.io.manifest import escape_csv_cell, unescape_csv_cell
+from chatqa.io.tables import read_tables
 from chatqa.io.writers import TableWriter, visible_controls
 from chatqa.tables import TABLE_NAMES, Tables, frame, table_schemas
 
