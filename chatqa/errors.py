@@ -103,6 +103,11 @@ class Errors(metaclass=ErrorsWithCodes):
         "Analyzer {analyzer!r} returned the {level} metric(s) {metrics}, which it does not "
         "declare. Declared: {declared}. Add a MetricSpec for each, or stop returning them."
     )
+    E108 = (
+        "Analyzers {first!r} and {second!r} both emit codes of the family {family!r} "
+        "({codes}). A code family has one owner (docs/design.md), so no criterion charges one "
+        "error twice: rename the codes of one of them."
+    )
 
     # E2xx: analyzers and resources
     E201 = (

@@ -70,8 +70,28 @@ def build_analyzers(grid: Grid, lang: str) -> BuiltAnalyzers:
     return BuiltAnalyzers(tuple(message), tuple(conversation), unavailable)
 
 
+def code_family(code: str) -> str:
+    """The family of a finding code: what comes before the first dot (``grammar.agreement``)."""
+    return code.split(".", 1)[0]
+
+
+def check_code_owners(analyzers: Iterable[Any]) -> None:
+    """Raise E108 when two analyzers declare codes of one family."""
+    owner: dict[str, str] = {}
+    for analyzer in analyzers:
+        for code in analyzer.codes:
+            family = code_family(code)
+            first = owner.setdefault(family, analyzer.name)
+            if first != analyzer.name:
+                raise ConfigError(Errors.E108.format(
+                    first=first, second=analyzer.name, family=family,
+                    codes=sorted(c for c in analyzer.codes if code_family(c) == family),
+                ))
+
+
 def check_grid(grid: Grid, built: BuiltAnalyzers) -> None:
-    """One owner per metric (E102), and every criterion's metric declared (E303)."""
+    """One owner per metric (E102) and per code family (E108); criteria's metrics declared."""
+    check_code_owners(built.all)
     owner: dict[str, str] = {}
     for analyzer in built.all:
         for spec in analyzer.metrics:

@@ -57,3 +57,28 @@ def test_building_undeclared_metric_sends_the_conversation_to_errors(tmp_path, m
         REGISTRY.pop(("chatqa", "analyzers", "sloppy"), None)
     assert results == []
     assert len(errors) == 1 and "[E107]" in str(errors[0])
+
+
+@dataclass(frozen=True)
+class _Rival(_Sloppy):
+    """An analyzer claiming a code of the ``grammar`` family, owned by spelling_grammar."""
+
+    name: ClassVar[str] = "rival"
+    codes: ClassVar[dict[str, str]] = {"grammar.tone": "a rival's code"}
+
+
+def test_building_one_owner_per_code_family():
+    from chatqa.analyzers.base import get_factory
+    from chatqa.analyzers.building import check_code_owners
+    from chatqa.errors import ConfigError
+
+    spelling = get_factory("spelling_grammar")("fr")
+    with pytest.raises(ConfigError, match=r"\[E108\].*'spelling_grammar' and 'rival'.*'grammar'"):
+        check_code_owners([spelling, _Rival()])
+
+
+def test_building_registered_analyzers_share_no_code_family():
+    from chatqa.analyzers.base import get_factory
+    from chatqa.analyzers.building import check_code_owners
+
+    check_code_owners([get_factory(name)("fr") for name in sorted(analyzers.get_all())])
