@@ -5,22 +5,36 @@ Data (read in place, never copied):
   ../shared/data/languagetool_fr/correct.tsv     false alarms: sentences with any finding
   ../shared/data/grammalecte_fr/tests.tsv        recall on the error spans; false alarms on the
                                                  error-free sentences
-  benchmarks/data/chat_advisor_fr.jsonl          196 chat-like advisor messages with annotated
-                                                 errors, written independently of the rules:
-                                                 precision and recall (the headline figure)
-  benchmarks/data/chat_fr_advisor.jsonl          174 more, written with the rules (regression)
+  benchmarks/data/chat_advisor_fr_c.jsonl        set C: chat-like advisor messages written from a
+                                                 brief, before and without sight of the rules,
+                                                 frozen (the headline figure)
+  benchmarks/data/chat_advisor_fr.jsonl          set A: 196 messages, a tuning set (some are the
+                                                 rules' own examples)
+  benchmarks/data/chat_fr_advisor.jsonl          set B: 174 more, written with the rules
+                                                 (regression)
   ../shared/data/chats_fr_pmc                    real advisor messages: messages per second,
                                                  next to spaCy's parse alone
 
+Chat sets are scored twice, span-only and span-and-code, overall and per code. A finding
+matches a marked error when it overlaps it and is at most twice its length (a whole-message
+finding does not score); span-and-code also needs the same code. Findings and errors are
+paired one to one (maximum matching), so a second finding on an error already matched is a
+false alarm. Precision is matched findings over findings, recall matched errors over errors.
+Each set is printed with its file, its SHA-256 and whether it is frozen (that SHA-256 listed
+in benchmarks/data/README.md).
+
     python benchmarks/spelling_grammar_eval.py [--backend grammalecte builtin]
         [--languagetool http://host:8081] [--limit N] [--show-errors 20]
+        [--sets C A B] [--chat-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -29,11 +43,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 DATA = REPO / "benchmarks" / "data"
-#: (label, messages, the client allow-list of its brands)
-CHAT_SETS = (
-    ("chat set A, independent", DATA / "chat_advisor_fr.jsonl", DATA / "chat_allowlist_fr.txt"),
-    ("chat set B, regression", DATA / "chat_fr_advisor.jsonl", DATA / "chat_fr_allowlist.txt"),
-)
+#: key -> (label, messages, the client allow-list of its brands)
+CHAT_SETS = {
+    "C": ("chat set C, test set written from a brief", DATA / "chat_advisor_fr_c.jsonl",
+          DATA / "chat_advisor_fr_c_allowlist.txt"),
+    "A": ("chat set A, tuning set", DATA / "chat_advisor_fr.jsonl",
+          DATA / "chat_allowlist_fr.txt"),
+    "B": ("chat set B, regression set", DATA / "chat_fr_advisor.jsonl",
+          DATA / "chat_fr_allowlist.txt"),
+}
+#: a frozen set is listed in this file as a table row | `<sha256>` | `<file name>` |
+DATA_README = DATA / "README.md"
+FROZEN_ROW = re.compile(r"^\|\s*`([0-9a-f]{64})`\s*\|\s*`([^`]+)`\s*\|", re.MULTILINE)
 sys.path.insert(0, str(REPO))
 
 
@@ -86,31 +107,140 @@ def recall_rows(findings, spans_per_row, keys=None):
     return (hit / total if total else float("nan")), total, by_key
 
 
-def chat_scores(findings, rows):
-    """Precision (findings on an annotated error) and recall (errors overlapped), per code."""
-    tp_f = fp = tp_e = fn = 0
-    per_code: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # code -> [hit, total]
-    false_alarms: list[tuple[str, str, str]] = []
-    missed: list[tuple[str, str, str]] = []
-    for found, row in zip(findings, rows, strict=True):
-        gold = [(e["start"], e["end"]) for e in row["errors"]]
-        for s, e, code in found:
-            if any(overlaps(g, (s, e)) for g in gold):
-                tp_f += 1
-            else:
-                fp += 1
-                false_alarms.append((row["id"], code, row["text"][s:e]))
-        for err in row["errors"]:
-            ok = any(overlaps((err["start"], err["end"]), (s, e)) for s, e, _ in found)
-            tp_e += ok
-            fn += not ok
-            per_code[err["code"]][0] += ok
-            per_code[err["code"]][1] += 1
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def frozen_status(path: Path) -> tuple[str, bool, str]:
+    """SHA-256 of the file, whether it is frozen, and a note when its name is listed otherwise."""
+    digest = sha256(path)
+    listed = FROZEN_ROW.findall(DATA_README.read_text("utf-8")) if DATA_README.is_file() else []
+    if any(sha == digest for sha, _ in listed):
+        return digest, True, ""
+    other = [sha for sha, name in listed if name == path.name]
+    note = f" (README lists {other[0][:12]}... for it: the file has changed)" if other else ""
+    return digest, False, note
+
+
+def matches(finding: tuple[int, int, str], error: dict, *, by_code: bool) -> bool:
+    """A finding matches a marked error when it overlaps it and is at most twice its length
+    (and, ``by_code``, has the same code)."""
+    s, e, code = finding
+    gold = (error["start"], error["end"])
+    if by_code and code != error["code"]:
+        return False
+    return overlaps(gold, (s, e)) and e - s <= 2 * max(gold[1] - gold[0], 1)
+
+
+def max_matching(n_left: int, edges: dict[int, list[int]]) -> dict[int, int]:
+    """Maximum one-to-one matching (augmenting paths): right index -> left index."""
+    owner: dict[int, int] = {}
+
+    def augment(left: int, seen: set[int]) -> bool:
+        for right in edges.get(left, ()):
+            if right in seen:
+                continue
+            seen.add(right)
+            if right not in owner or augment(owner[right], seen):
+                owner[right] = left
+                return True
+        return False
+
+    for left in range(n_left):
+        augment(left, set())
+    return owner
+
+
+class ChatScore:
+    """Findings against marked errors, one to one, span-only or span-and-code."""
+
+    def __init__(self, by_code: bool) -> None:
+        self.by_code = by_code
+        self.found: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # code -> [right, all]
+        self.gold: dict[str, list[int]] = defaultdict(lambda: [0, 0])   # code -> [found, all]
+        self.false_alarms: list[tuple[str, str, str]] = []
+        self.missed: list[tuple[str, str, str]] = []
+        self.other_code: Counter[tuple[str, str]] = Counter()  # (marked, found) when code differs
+        self.too_long = 0       # findings overlapping an error (same code) but over 2x as long
+        self.duplicates = 0     # findings on an error another finding already matched
+
+    def add(self, row: dict, found: list[tuple[int, int, str]]) -> None:
+        errors = row["errors"]
+        edges = {i: [j for j, err in enumerate(errors) if matches(f, err, by_code=self.by_code)]
+                 for i, f in enumerate(found)}
+        owner = max_matching(len(found), edges)
+        matched = set(owner.values())
+        for i, (s, e, code) in enumerate(found):
+            ok = i in matched
+            self.found[code][0] += ok
+            self.found[code][1] += 1
+            if ok:
+                continue
+            self.false_alarms.append((row["id"], code, row["text"][s:e]))
+            if edges[i]:
+                self.duplicates += 1
+            elif any(overlaps((err["start"], err["end"]), (s, e))
+                     and (not self.by_code or err["code"] == code) for err in errors):
+                self.too_long += 1
+        for j, err in enumerate(errors):
+            ok = j in owner
+            self.gold[err["code"]][0] += ok
+            self.gold[err["code"]][1] += 1
             if not ok:
-                missed.append((row["id"], err["code"], err["text"]))
-    precision = tp_f / (tp_f + fp) if tp_f + fp else float("nan")
-    recall = tp_e / (tp_e + fn) if tp_e + fn else float("nan")
-    return precision, recall, tp_f + fp, tp_e + fn, per_code, false_alarms, missed
+                got = sorted({f[2] for f in found
+                              if f[2] != err["code"] and matches(f, err, by_code=False)})
+                self.other_code.update((err["code"], code) for code in got)
+                self.missed.append((row["id"], err["code"], err["text"]
+                                    + (f" (found as {'/'.join(got)})" if got else "")))
+
+    @staticmethod
+    def ratio(hit_total: list[int]) -> str:
+        hit, total = hit_total
+        return f"{hit / total:.3f} ({hit}/{total})" if total else "-"
+
+    def totals(self) -> tuple[list[int], list[int]]:
+        found = [sum(v[0] for v in self.found.values()), sum(v[1] for v in self.found.values())]
+        gold = [sum(v[0] for v in self.gold.values()), sum(v[1] for v in self.gold.values())]
+        return found, gold
+
+
+def chat_report(label: str, path: Path, allow: Path, rows: list[dict], found: list,
+                limited: bool, show_errors: int) -> None:
+    """Print span-only and span-and-code precision / recall of one chat set, per code."""
+    digest, frozen, note = frozen_status(path)
+    part = f", first {len(rows)} messages only" if limited else ""
+    print(f"{label}: {path.relative_to(REPO)}{part}")
+    print(f"   sha256 {digest}  {'FROZEN' if frozen else 'not frozen'}{note}")
+    digest, frozen, note = frozen_status(allow)
+    print(f"   allow-list {allow.relative_to(REPO)} sha256 {digest}  "
+          f"{'FROZEN' if frozen else 'not frozen'}{note}")
+    scores = {by_code: ChatScore(by_code) for by_code in (False, True)}
+    for f, row in zip(found, rows, strict=True):
+        for score in scores.values():
+            score.add(row, f)
+    span, both = scores[False], scores[True]
+    (pf, rf), (pc, rc) = span.totals(), both.totals()
+    print(f"   {len(rows)} messages, {rf[1]} marked errors, {pf[1]} findings; a finding counts "
+          "when it overlaps a marked error and is at most 2x its length (one finding per error)")
+    print(f"   span-only      precision {span.ratio(pf)}  recall {span.ratio(rf)}")
+    print(f"   span-and-code  precision {both.ratio(pc)}  recall {both.ratio(rc)}")
+    print(f"   findings too long for the error they overlap: {span.too_long} span-only, "
+          f"{both.too_long} span-and-code; second findings on one error: {span.duplicates} / "
+          f"{both.duplicates}")
+    codes = sorted(set(span.gold) | set(span.found))
+    width = max(len(c) for c in codes) if codes else 4
+    print(f"   {'code':{width}}  {'recall span+code':>18}  {'recall span-only':>18}  "
+          f"{'precision span+code':>19}  {'precision span-only':>19}")
+    for c in codes:
+        print(f"   {c:{width}}  {both.ratio(both.gold[c]):>18}  {span.ratio(span.gold[c]):>18}  "
+              f"{both.ratio(both.found[c]):>19}  {span.ratio(span.found[c]):>19}")
+    if both.other_code:
+        print("   errors missed by code but found with another (marked -> found): " + ", ".join(
+            f"{g} -> {p} {n}" for (g, p), n in both.other_code.most_common()))
+    for kind, items in (("false alarm (span-and-code)", both.false_alarms),
+                        ("missed (span-and-code)", both.missed)):
+        for item in items[:show_errors]:
+            print(f"   {kind}: {item}")
 
 
 def pmc_advisor_texts() -> list[str]:
@@ -142,7 +272,11 @@ def main() -> int:
     parser.add_argument("--languagetool", default=None, help="URL of a LanguageTool server")
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
     parser.add_argument("--show-errors", type=int, default=0,
-                        help="print this many false alarms and misses on the chat set")
+                        help="print this many false alarms and misses on each chat set")
+    parser.add_argument("--sets", nargs="+", default=list(CHAT_SETS), choices=list(CHAT_SETS),
+                        help="chat sets to score (default: all that exist)")
+    parser.add_argument("--chat-only", action="store_true",
+                        help="skip the LanguageTool and Grammalecte data and the speed run")
     args = parser.parse_args()
 
     from chatqa.analyzers.base import get_factory
@@ -150,16 +284,23 @@ def main() -> int:
     from chatqa.nlp import load_nlp
 
     nlp = load_nlp("fr")
-    lt_incorrect, lt_correct = languagetool_sets(args.limit)
-    g_errors, g_clean = grammalecte_sets(args.limit)
-    chat_sets = [(label, [json.loads(line) for line in path.read_text("utf-8").splitlines()
-                          if line.strip()][: args.limit], allow)
-                 for label, path, allow in CHAT_SETS if path.is_file()]
-    pmc = pmc_advisor_texts()
+    public = not args.chat_only
+    lt_incorrect, lt_correct = languagetool_sets(args.limit) if public else ([], [])
+    g_errors, g_clean = grammalecte_sets(args.limit) if public else ([], [])
+    chat_sets = []
+    for key in args.sets:
+        label, path, allow = CHAT_SETS[key]
+        if not path.is_file():
+            print(f"{label}: {path.relative_to(REPO)} not found, skipped")
+            continue
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        limited = args.limit is not None and args.limit < len(rows)
+        chat_sets.append((label, path, rows[: args.limit], allow, limited))
+    pmc = pmc_advisor_texts() if public else []
     backends = list(args.backend) + (["languagetool"] if args.languagetool else [])
     print(f"data: LanguageTool {len(lt_incorrect)} incorrect / {len(lt_correct)} correct; "
           f"Grammalecte {len(g_errors)} error / {len(g_clean)} clean sentences; "
-          f"chat sets {[len(rows) for _, rows, _ in chat_sets]} messages; "
+          f"chat sets {[len(rows) for _, _, rows, _, _ in chat_sets]} messages; "
           f"{len(set(pmc))} distinct real advisor messages")
     for backend in backends:
         if backend == "grammalecte" and find_grammalecte() is None:
@@ -171,51 +312,47 @@ def main() -> int:
         analyzer = get_factory("spelling_grammar")("fr", **params)
         print(f"\n== backend {backend}")
 
-        found = analyse(analyzer, nlp, [r["incorrect_sentence"] for r in lt_incorrect])
-        spans = [[(int(r["span_start"]), int(r["span_end"]))] for r in lt_incorrect]
-        on = [i for i, r in enumerate(lt_incorrect) if r["rule_default"] == "on"]
-        rec, n, by_cat = recall_rows(found, spans, [r["category_id"] for r in lt_incorrect])
-        rec_on, n_on, _ = recall_rows([found[i] for i in on], [spans[i] for i in on])
-        print(f"LanguageTool incorrect.tsv  recall {rec:.3f} ({n} spans); rules on by default "
-              f"{rec_on:.3f} ({n_on})")
-        print("   by category: " + ", ".join(
-            f"{k.removeprefix('CAT_').lower()} {h}/{t}" for k, (h, t) in
-            sorted(by_cat.items(), key=lambda kv: -kv[1][1])))
-        found = analyse(analyzer, nlp, [r["correct_sentence"] for r in lt_correct])
-        alarms = [f for f in found if f]
-        codes = Counter(c for f in alarms for _, _, c in f)
-        print(f"LanguageTool correct.tsv    false alarms {len(alarms) / len(found):.3f} "
-              f"({len(alarms)}/{len(found)} sentences; codes {dict(codes.most_common(5))})")
+        if public:
+            found = analyse(analyzer, nlp, [r["incorrect_sentence"] for r in lt_incorrect])
+            spans = [[(int(r["span_start"]), int(r["span_end"]))] for r in lt_incorrect]
+            on = [i for i, r in enumerate(lt_incorrect) if r["rule_default"] == "on"]
+            rec, n, by_cat = recall_rows(found, spans, [r["category_id"] for r in lt_incorrect])
+            rec_on, n_on, _ = recall_rows([found[i] for i in on], [spans[i] for i in on])
+            print(f"LanguageTool incorrect.tsv  recall {rec:.3f} ({n} spans); rules on by default "
+                  f"{rec_on:.3f} ({n_on})")
+            print("   by category: " + ", ".join(
+                f"{k.removeprefix('CAT_').lower()} {h}/{t}" for k, (h, t) in
+                sorted(by_cat.items(), key=lambda kv: -kv[1][1])))
+            found = analyse(analyzer, nlp, [r["correct_sentence"] for r in lt_correct])
+            alarms = [f for f in found if f]
+            codes = Counter(c for f in alarms for _, _, c in f)
+            print(f"LanguageTool correct.tsv    false alarms {len(alarms) / len(found):.3f} "
+                  f"({len(alarms)}/{len(found)} sentences; codes {dict(codes.most_common(5))})")
 
-        found = analyse(analyzer, nlp, [r["sentence"] for r in g_errors])
-        spans = [[(s, e) for s, e, _ in json.loads(r["error_spans_json"])] for r in g_errors]
-        rec, n, by_opt = recall_rows(found, spans, [r["rule_option"] or "-" for r in g_errors])
-        print(f"Grammalecte error sentences recall {rec:.3f} ({n} spans)")
-        print("   by rule option: " + ", ".join(
-            f"{k} {h}/{t}" for k, (h, t) in sorted(by_opt.items(), key=lambda kv: -kv[1][1])[:14]))
-        found = analyze_clean = analyse(analyzer, nlp, [r["sentence"] for r in g_clean])
-        alarms = [f for f in analyze_clean if f]
-        codes = Counter(c for f in alarms for _, _, c in f)
-        print(f"Grammalecte clean sentences false alarms {len(alarms) / len(found):.3f} "
-              f"({len(alarms)}/{len(found)}; codes {dict(codes.most_common(5))})")
+            found = analyse(analyzer, nlp, [r["sentence"] for r in g_errors])
+            spans = [[(s, e) for s, e, _ in json.loads(r["error_spans_json"])] for r in g_errors]
+            rec, n, by_opt = recall_rows(found, spans, [r["rule_option"] or "-" for r in g_errors])
+            print(f"Grammalecte error sentences recall {rec:.3f} ({n} spans)")
+            print("   by rule option: " + ", ".join(
+                f"{k} {h}/{t}" for k, (h, t) in
+                sorted(by_opt.items(), key=lambda kv: -kv[1][1])[:14]))
+            found = analyse(analyzer, nlp, [r["sentence"] for r in g_clean])
+            alarms = [f for f in found if f]
+            codes = Counter(c for f in alarms for _, _, c in f)
+            print(f"Grammalecte clean sentences false alarms {len(alarms) / len(found):.3f} "
+                  f"({len(alarms)}/{len(found)}; codes {dict(codes.most_common(5))})")
 
-        for label, rows, allow in chat_sets:
+        for label, path, rows, allow, limited in chat_sets:
             # each set comes with its client's allow-list of brand names
             with_allow = get_factory("spelling_grammar")("fr", **params, allow_list=str(allow))
             found = analyse(with_allow, nlp, [r["text"] for r in rows])
-            precision, recall, n_found, n_gold, per_code, fps, misses = chat_scores(found, rows)
-            print(f"{label} ({len(rows)} messages)  precision {precision:.3f} ({n_found} "
-                  f"findings)  recall {recall:.3f} ({n_gold} errors)")
-            print("   recall by code: " + ", ".join(
-                f"{c} {h}/{t}" for c, (h, t) in sorted(per_code.items())))
-            for kind, items in (("false alarm", fps), ("missed", misses)):
-                for item in items[: args.show_errors]:
-                    print(f"   {kind}: {item}")
+            chat_report(label, path, allow, rows, found, limited, args.show_errors)
 
-        parse_rate, full_rate = speed(analyzer, nlp, pmc)
-        print(f"speed on real advisor messages: spaCy parse alone {parse_rate:.0f} msg/s; "
-              f"parse + spelling_grammar {full_rate:.0f} msg/s "
-              f"(ratio {full_rate / parse_rate:.2f})")
+        if public:
+            parse_rate, full_rate = speed(analyzer, nlp, pmc)
+            print(f"speed on real advisor messages: spaCy parse alone {parse_rate:.0f} msg/s; "
+                  f"parse + spelling_grammar {full_rate:.0f} msg/s "
+                  f"(ratio {full_rate / parse_rate:.2f})")
     return 0
 
 
