@@ -23,6 +23,7 @@ import pandas as pd
 from chatqa.analyzers.base import (
     Analysis,
     ConversationAnalyzer,
+    InitializableAnalyzer,
     MessageAnalyzer,
     MetricSpec,
     ReviewingAnalyzer,
@@ -106,12 +107,17 @@ class Pipeline:
                              specs_of_level(specs, "conversation"))
 
     def nlp(self, lang: str):
-        """The spaCy pipeline of ``lang``, loaded on first use and checked against ``requires``."""
+        """The spaCy pipeline of ``lang``, loaded on first use.
+
+        Loading checks every analyzer's ``requires`` (E103) and initializes the analyzers that
+        need the pipeline (:class:`~chatqa.analyzers.base.InitializableAnalyzer`).
+        """
         if lang not in self._nlp:
             from chatqa.nlp import load_nlp
 
             nlp = load_nlp(lang, self.grid.nlp.get("models", {}).get(lang))
             check_requirements(nlp, self.built(lang).all)
+            self._analyzers[lang] = self.built(lang).initialized(nlp)
             self._nlp[lang] = nlp
         return self._nlp[lang]
 
@@ -247,7 +253,9 @@ class Pipeline:
         failed_texts: dict[str, str] = {}
         out: list[ConversationResult | None] = []
         errors: list[ChatQAError] = []
-        nlp = self.nlp(lang) if to_parse else None
+        needs_nlp = bool(to_parse) or any(isinstance(a, InitializableAnalyzer) for a in built.all)
+        nlp = self.nlp(lang) if needs_nlp else None
+        built = self.built(lang)  # initialized with nlp once it is loaded
         with nlp.memory_zone() if nlp is not None else nullcontext():
             docs = dict(zip(to_parse, pipe_bounded(nlp, to_parse), strict=True)) if (
                 nlp is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from chatqa.analyzers.base import (
     Analysis,
     ConversationAnalyzer,
+    InitializableAnalyzer,
     MessageAnalyzer,
     MetricSpec,
     ReviewingAnalyzer,
@@ -26,6 +27,7 @@ register_analyzers()
 __all__ = [
     "Analysis",
     "ConversationAnalyzer",
+    "InitializableAnalyzer",
     "MessageAnalyzer",
     "MetricSpec",
     "ReviewingAnalyzer",

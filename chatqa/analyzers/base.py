@@ -18,6 +18,7 @@ from chatqa.errors import ConfigError, Errors
 from chatqa.model import Conversation, Finding
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc
 
 
@@ -69,6 +70,21 @@ class SummarizingAnalyzer(Protocol):
 
     def summarize(self, analyses: Sequence[Analysis]) -> Mapping[str, float]:
         """Its declared conversation metrics, from the advisor messages' analyses in order."""
+        ...
+
+
+@runtime_checkable
+class InitializableAnalyzer(Protocol):
+    """An analyzer that needs the loaded spaCy pipeline (its ``Vocab``, for a ``Matcher``).
+
+    Factories run before spaCy is loaded (it loads on the first conversation scored), so the
+    pipeline calls ``initialize(nlp)`` once the language's pipeline is loaded, as spaCy calls
+    a component's ``initialize``, and uses the analyzer it returns (a frozen analyzer returns
+    a copy with its matchers built).
+    """
+
+    def initialize(self, nlp: Language) -> InitializableAnalyzer:
+        """The analyzer ready to score with ``nlp``'s vocabulary."""
         ...
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from chatqa.analyzers.base import (
     Analysis,
     ConversationAnalyzer,
+    InitializableAnalyzer,
     MessageAnalyzer,
     MetricSpec,
     get_factory,
@@ -37,6 +38,15 @@ class BuiltAnalyzers:
     def all(self) -> tuple[Any, ...]:
         """Message analyzers, then conversation analyzers."""
         return (*self.message, *self.conversation)
+
+    def initialized(self, nlp: Any) -> BuiltAnalyzers:
+        """The same analyzers, each :class:`InitializableAnalyzer` initialized with ``nlp``."""
+        def ready(analyzer: Any) -> Any:
+            return analyzer.initialize(nlp) if isinstance(analyzer, InitializableAnalyzer) \
+                else analyzer
+
+        return BuiltAnalyzers(tuple(map(ready, self.message)),
+                              tuple(map(ready, self.conversation)), self.unavailable)
 
     @property
     def metric_specs(self) -> tuple[MetricSpec, ...]:

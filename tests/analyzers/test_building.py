@@ -82,3 +82,47 @@ def test_building_registered_analyzers_share_no_code_family():
     from chatqa.analyzers.building import check_code_owners
 
     check_code_owners([get_factory(name)("fr") for name in sorted(analyzers.get_all())])
+
+
+@dataclass(frozen=True)
+class _Greetings:
+    """A message analyzer that needs the loaded pipeline's Vocab for a PhraseMatcher."""
+
+    name: ClassVar[str] = "greetings"
+    requires: ClassVar[tuple[str, ...]] = ()
+    metrics: ClassVar[tuple[MetricSpec, ...]] = (
+        MetricSpec("greetings_count", "message", "greetings"),)
+    codes: ClassVar[dict[str, str]] = {"greeting.hello": "a greeting"}
+    version: ClassVar[int] = 1
+    matcher: object = None
+
+    def initialize(self, nlp) -> _Greetings:
+        from dataclasses import replace
+
+        from spacy.matcher import PhraseMatcher
+
+        matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        matcher.add("hello", [nlp.make_doc("bonjour")])
+        return replace(self, matcher=matcher)
+
+    def analyze_message(self, doc) -> Analysis:
+        assert self.matcher is not None, "scored before initialize(nlp)"
+        return Analysis({"greetings_count": float(len(self.matcher(doc)))})
+
+
+def test_building_initialize_gives_analyzers_the_loaded_pipeline(tmp_path, make_conversation):
+    analyzers.register("greetings", func=lambda lang, **params: _Greetings())
+    try:
+        (tmp_path / "g.toml").write_text(
+            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n[analyzers.greetings]\n'
+            "[criteria]\n", "utf-8")
+        pipe = Pipeline.from_grid(tmp_path / "g.toml")
+        assert pipe._nlp == {}  # building the pipeline does not load spaCy
+        conv = make_conversation(("customer", "10:00", "Salut"),
+                                 ("advisor", "10:01", "Bonjour ! Bonjour madame."))
+        res = pipe.score(conv)
+    finally:
+        from catalogue import REGISTRY
+
+        REGISTRY.pop(("chatqa", "analyzers", "greetings"), None)
+    assert res.messages["greetings_count"].tolist()[1] == 2.0
