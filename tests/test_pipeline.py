@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -130,16 +131,38 @@ def test_pipeline_empty_archive_gives_empty_tables_with_columns(pipe, tmp_path):
     assert "response_time_s" in tables.messages.columns
 
 
-def test_pipeline_cache_scores_each_distinct_text_once(tmp_path, make_conversation):
+def test_pipeline_cache_scores_each_distinct_text_once(make_conversation):
+    from chatqa.analyzers.base import get_factory
+
     pipe = Pipeline.from_grid("fr_chat")
+    spelling = get_factory("spelling_grammar")("fr")
+    seen: list[str] = []
+
+    class Counting:  # the real analyzer, counting the texts it is asked to analyse
+        name, requires, metrics = spelling.name, spelling.requires, spelling.metrics
+        codes, version = spelling.codes, spelling.version
+
+        def analyze_message(self, doc):
+            seen.append(doc.text)
+            return spelling.analyze_message(doc)
+
+        def summarize(self, analyses):
+            return spelling.summarize(analyses)
+
+    built = pipe.built("fr")
+    pipe._analyzers["fr"] = replace(built, message=(Counting(),))
     convs = [
         make_conversation(
-            ("customer", 0, "Bonjour"), ("advisor", 30, "Bonjour, que puis-je faire ?"), id=f"c{i}"
+            ("customer", 0, "Bonjour"), ("advisor", 30, "Bonjour, que puis-je faire ?"),
+            ("advisor", 40, f"Dossier {i % 2}"), id=f"c{i}", language="fr",
         )
-        for i in range(3)
+        for i in range(4)
     ]
     results, errors = pipe.score_many(convs)
-    assert not errors and [r.conversation_id for r in results] == ["c0", "c1", "c2"]
+    again, _ = pipe.score_many(convs)  # a second batch: every text is in the cache
+    assert not errors and [r.conversation_id for r in results] == ["c0", "c1", "c2", "c3"]
+    assert sorted(seen) == ["Bonjour, que puis-je faire ?", "Dossier 0", "Dossier 1"]
+    assert all(r.messages.equals(a.messages) for r, a in zip(results, again, strict=True))
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, "2"])
