@@ -23,6 +23,7 @@ import pandas as pd
 from chatqa.analyzers.base import (
     Analysis,
     ConversationAnalyzer,
+    ConversationContext,
     InitializableAnalyzer,
     MessageAnalyzer,
     MetricSpec,
@@ -242,14 +243,18 @@ class Pipeline:
     ) -> tuple[list[ConversationResult | None], list[ChatQAError]]:
         built = self.built(lang)
         conversations = [truncated(c, self.grid.grid.max_message_chars) for c in conversations]
+        parse_roles = self._parse_roles(built)
         advisor_texts = {
             m.text for c in conversations for m in c.messages if m.role is Role.ADVISOR
         }
-        docs_needed = any(a.requires for a in built.conversation)
+        other_texts = {
+            m.text for c in conversations for m in c.messages
+            if m.role in parse_roles and m.role is not Role.ADVISOR
+        }
         to_parse = sorted(
-            advisor_texts if docs_needed
-            else (t for t in advisor_texts if (lang, t) not in self._cache)
-        ) if (built.message or docs_needed) else []
+            (advisor_texts if Role.ADVISOR in parse_roles
+             else {t for t in advisor_texts if (lang, t) not in self._cache}) | other_texts
+        ) if (built.message or parse_roles) else []
         failed_texts: dict[str, str] = {}
         out: list[ConversationResult | None] = []
         errors: list[ChatQAError] = []
@@ -274,6 +279,14 @@ class Pipeline:
                     out.append(None)
                     errors.append(exc)
         return out, errors
+
+    @staticmethod
+    def _parse_roles(built: BuiltAnalyzers) -> set[Role]:
+        """Whose messages the conversation analyzers need parsed (none when none requires it)."""
+        return {
+            Role(role) for a in built.conversation if a.requires
+            for role in getattr(a, "parse_roles", (Role.ADVISOR.value,))
+        }
 
     def _analyse_text(self, built: BuiltAnalyzers, doc: Any) -> tuple[Analysis, ...]:
         return tuple(checked(a, a.analyze_message(doc), "message", "?") for a in built.message)
@@ -322,10 +335,18 @@ class Pipeline:
                 summary = analyzer.summarize([per_message[i][k] for i in sorted(per_message)])
                 metrics.update(checked(analyzer, Analysis(summary), "conversation",
                                        conv.id).metrics)
-        aligned = [docs.get(m.text) if m.role is Role.ADVISOR else None for m in conv.messages]
+        context = ConversationContext(
+            docs=tuple(docs.get(m.text) if m.role in self._parse_roles(built) | {Role.ADVISOR}
+                       else None for m in conv.messages),
+            message_results={
+                a.name: {i: per_message[i][k] for i in sorted(per_message)}
+                for k, a in enumerate(built.message)
+            },
+            summaries=dict(metrics),
+        )
         for analyzer in built.conversation:
             try:
-                analysis = analyzer.analyze_conversation(conv, aligned)
+                analysis = analyzer.analyze_conversation(conv, context)
             except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
                 raise AnalyzerError(
                     Errors.E106.format(analyzer=analyzer.name, conversation_id=conv.id,

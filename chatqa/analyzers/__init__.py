@@ -12,6 +12,7 @@ from __future__ import annotations
 from chatqa.analyzers.base import (
     Analysis,
     ConversationAnalyzer,
+    ConversationContext,
     InitializableAnalyzer,
     MessageAnalyzer,
     MetricSpec,
@@ -27,6 +28,7 @@ register_analyzers()
 __all__ = [
     "Analysis",
     "ConversationAnalyzer",
+    "ConversationContext",
     "InitializableAnalyzer",
     "MessageAnalyzer",
     "MetricSpec",

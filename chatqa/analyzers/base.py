@@ -9,7 +9,7 @@ tests come from one declaration.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
 
 import catalogue
@@ -102,9 +102,52 @@ class ReviewingAnalyzer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ConversationContext(Sequence):
+    """What a conversation analyzer gets besides the conversation, all aligned by message index.
+
+    ``docs``: the parse of each message, None where unparsed: advisor messages when an analyzer
+    ``requires`` parse attributes, customer messages too when one lists ``"customer"`` in its
+    ``parse_roles`` (parsed with the same dedupe as advisor texts). ``message_results``: the
+    message analyzers' analyses, ``{analyzer name: {message index: Analysis}}``, so a
+    conversation analyzer builds on their findings instead of finding them again.
+    ``summaries``: their conversation-level metrics (``summarize``).
+
+    It is also the sequence of ``docs`` (``context[i]``, ``len(context)``), so an analyzer
+    written for a plain list of Docs keeps working.
+    """
+
+    docs: tuple[Doc | None, ...] = ()
+    message_results: Mapping[str, Mapping[int, Analysis]] = field(default_factory=dict)
+    summaries: Mapping[str, float] = field(default_factory=dict)
+
+    def __getitem__(self, index):  # noqa: D105 - the Sequence of docs
+        return self.docs[index]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def findings(self, analyzer: str | None = None) -> list[Finding]:
+        """The message analyzers' findings (of one analyzer, or all), in message order.
+
+        Each has its ``message_index`` set.
+        """
+        out = []
+        for name, by_message in self.message_results.items():
+            if analyzer is not None and name != analyzer:
+                continue
+            for index in sorted(by_message):
+                out.extend(replace(f, message_index=index) for f in by_message[index].findings)
+        return sorted(out, key=lambda f: (f.message_index, f.start or 0, f.code))
+
+
 @runtime_checkable
 class ConversationAnalyzer(Protocol):
-    """Scores a whole conversation; ``docs`` is aligned with its messages (None if unparsed)."""
+    """Scores a whole conversation, with its context: parses and message analyzers' results.
+
+    An optional class variable ``parse_roles`` (default ``("advisor",)``) says whose messages
+    the analyzer needs parsed; ``("advisor", "customer")`` gets the customer's parse too.
+    """
 
     name: ClassVar[str]
     requires: ClassVar[tuple[str, ...]]
@@ -113,7 +156,7 @@ class ConversationAnalyzer(Protocol):
     version: ClassVar[int]
 
     def analyze_conversation(
-        self, conversation: Conversation, docs: Sequence[Doc | None]
+        self, conversation: Conversation, context: ConversationContext
     ) -> Analysis:
         """Return conversation metrics, per-message metrics and findings."""
         ...

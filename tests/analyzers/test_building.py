@@ -126,3 +126,48 @@ def test_building_initialize_gives_analyzers_the_loaded_pipeline(tmp_path, make_
 
         REGISTRY.pop(("chatqa", "analyzers", "greetings"), None)
     assert res.messages["greetings_count"].tolist()[1] == 2.0
+
+
+@dataclass(frozen=True)
+class _Echo:
+    """A conversation analyzer reading the customer's parse and the message analyzers' results."""
+
+    name: ClassVar[str] = "echo"
+    requires: ClassVar[tuple[str, ...]] = ("token.lemma",)
+    parse_roles: ClassVar[tuple[str, ...]] = ("advisor", "customer")
+    metrics: ClassVar[tuple[MetricSpec, ...]] = (
+        MetricSpec("customer_tokens", "conversation", "tokens of the customer's messages"),
+        MetricSpec("spelling_findings", "conversation", "spelling findings seen in context"),
+    )
+    codes: ClassVar[dict[str, str]] = {}
+    version: ClassVar[int] = 1
+
+    def analyze_conversation(self, conversation, context) -> Analysis:
+        customer = [d for m, d in zip(conversation.messages, context.docs, strict=True)
+                    if m.role.value == "customer"]
+        assert all(d is not None for d in customer), "customer messages were not parsed"
+        spelling = [f for f in context.findings("spelling_grammar") if f.code == "spelling"]
+        assert all(f.message_index is not None for f in spelling)
+        assert "advisor_language_errors" in context.summaries
+        return Analysis({"customer_tokens": float(sum(len(d) for d in customer)),
+                         "spelling_findings": float(len(spelling))})
+
+
+def test_building_conversation_analyzers_get_customer_parses_and_message_results(
+        tmp_path, make_conversation):
+    analyzers.register("echo", func=lambda lang, **params: _Echo())
+    try:
+        (tmp_path / "g.toml").write_text(
+            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n'
+            "[analyzers.spelling_grammar]\n[analyzers.echo]\n[criteria]\n", "utf-8")
+        pipe = Pipeline.from_grid(tmp_path / "g.toml")
+        conv = make_conversation(("customer", "10:00", "Ma box ne marche plus"),
+                                 ("advisor", "10:01", "Je regarde votre dossié."))
+        res = pipe.score(conv)
+    finally:
+        from catalogue import REGISTRY
+
+        REGISTRY.pop(("chatqa", "analyzers", "echo"), None)
+    # « Ma box ne marche plus » is 5 tokens; « dossié » is one spelling finding
+    assert res.metrics["customer_tokens"] == 5.0
+    assert res.metrics["spelling_findings"] == 1.0
