@@ -48,6 +48,7 @@ FORM_COLUMNS = {
     "criterion_label": "string",
     "level": "string",
     "confidence": "float64",
+    "points": "float64",
     "rule": "string",
     "evidence": "string",
     "evidence_codes": "string",

@@ -23,6 +23,7 @@ from chatqa.analyzers.base import (
 )
 from chatqa.errors import AnalyzerError, ConfigError, Errors
 from chatqa.evaluation.grid import Grid
+from chatqa.truncation import PIPELINE_CODES
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,8 @@ def check_grid(grid: Grid, built: BuiltAnalyzers) -> None:
                                        metric=spec.name)
                 )
             owner[spec.name] = analyzer.name
-    for cid, crit in grid.criteria.items():
-        used = [mb.name for mb in crit.metrics]
-        if crit.applicable_if is not None:
-            used.append(crit.applicable_if.metric)
-        for metric in used:
-            if metric not in owner:
-                raise ConfigError(
-                    Errors.E303.format(criterion=cid, metric=metric, available=sorted(owner))
-                )
+    codes = {code for analyzer in built.all for code in analyzer.codes} | set(PIPELINE_CODES)
+    grid.check_inputs(owner, codes)
 
 
 def check_requirements(nlp: Any, analyzers: Iterable[Any]) -> None:

@@ -36,6 +36,15 @@ class Proposal:
     evidence: tuple[Evidence, ...] = ()
     reason: str = ""
     rule: str = ""
+    points: float | None = None             # the level's points ([levels] points); None for na
+
+    def __str__(self) -> str:
+        points = "" if self.points is None else f"  points={self.points:g}"
+        lines = [f"{self.criterion}: {self.level}  confidence={self.confidence:g}{points}",
+                 f"  reason: {self.reason}"]
+        if self.evidence:
+            lines.append(f"  evidence: {'; '.join(str(e) for e in self.evidence)}")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,10 @@ class EvaluationForm:
     proposals: Mapping[str, Proposal] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict, compare=False)
 
+    def points(self) -> dict[str, float | None]:
+        """Points of each criterion's proposed level (None for ``na`` or a grid without points)."""
+        return {cid: p.points for cid, p in self.proposals.items()}
+
     def to_rows(self) -> list[dict[str, Any]]:
         """One row per criterion, the shape of the ``forms`` table."""
         return [
@@ -57,6 +70,7 @@ class EvaluationForm:
                 "criterion_label": self.labels.get(p.criterion, ""),
                 "level": p.level,
                 "confidence": p.confidence,
+                "points": p.points,
                 "rule": p.rule,
                 "evidence": "; ".join(str(e) for e in p.evidence),
                 "evidence_codes": ",".join(

@@ -2,26 +2,122 @@
 
 A grid is data: a QA team copies a packaged grid, changes its thresholds (a client's SLA) and
 passes the file's path. Validation errors name the place in the file, confection-style:
-``criteria -> delais_reponse -> metrics -> 0 -> bands``.
+``criteria -> delais_reponse -> metrics -> 0 -> bands -> bon``.
+
+What validation guarantees, besides types:
+
+- every band is a non-empty half-open interval ``[lower, upper)`` of a known level, and the
+  bands of one metric (or of one score) do not overlap, so no band is shadowed by another;
+- every band can be reached: not outside the range of a weighted score (a score made of finding
+  counts with non-negative weights is never below 0), nor outside the range the criterion's
+  ``applicable_if`` leaves to its metric (a ``thresholds`` band ``[0, 1)`` on a metric that must
+  be at least 1 for the criterion to apply is an error);
+- ``applicable_if`` is one condition ``{metric, min, max, reason}`` or a group
+  ``{all = [...]}`` / ``{any = [...]}`` of conditions or groups, each with an optional reason;
+- ``[levels] points``, when given, has a number for every level, increasing from worst to best;
+- weights of a ``weighted_score`` name codes (``grammar.agreement``), code families
+  (``grammar.*``) or severities (``minor``), and are finite numbers.
+
+Which metrics and codes exist depends on the analyzers, so that check is
+:meth:`Grid.check_inputs`, called once the analyzers are built.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import tomllib
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from chatqa.errors import Errors, GridError
+from chatqa.errors import ConfigError, Errors, GridError
+from chatqa.model import Severity
 
 GRIDS_DIR = Path(__file__).resolve().parent.parent / "grids"
 NA = "na"
+INF = math.inf
+
+#: A weight's key in ``weights.codes``: a code (``spelling``, ``grammar.agreement``) or a code
+#: family (``grammar.*``, every code starting with ``grammar.``).
+CODE_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?")
+
+#: The rules whose settings the schema knows; a third-party rule reads ``params``.
+SCORE_FIELDS = ("weights", "per_100", "bands", "soft_margin")
+
+
+class GridPathError(ValueError):
+    """A validation error located below the model that raised it.
+
+    ``path`` is appended to the model's location, so the E302 message names the exact key
+    (``criteria -> x -> weights -> codes -> grammar.foo``).
+    """
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _fmt(x: float) -> str:
+    return "inf" if x == INF else "-inf" if x == -INF else f"{x:g}"
+
+
+def _interval(lower: float, upper: float) -> str:
+    return f"[{_fmt(lower)}, {_fmt(upper)})"
+
+
+def check_bands(
+    bands: Mapping[str, tuple[float, float]], reach: tuple[float, float] = (-INF, INF),
+    why: str = "",
+) -> None:
+    """Raise :class:`GridPathError` at ``bands -> <level>`` unless every band is reachable.
+
+    A band is unreachable when it is empty (``lower >= upper``), when it overlaps another (a
+    value in both takes the first, so the overlap shadows the second), or when it lies outside
+    ``reach``, the closed range the value can take (``why`` says why).
+    """
+    for level, (lower, upper) in bands.items():
+        if not lower < upper:
+            raise GridPathError(
+                ("bands", level),
+                f"band {level!r} must have lower < upper; got [{_fmt(lower)}, {_fmt(upper)}]: "
+                "an empty band can never be reached",
+            )
+    position = {level: i for i, level in enumerate(bands)}
+    ordered = sorted(bands.items(), key=lambda kv: kv[1])
+    for (one, (_, up1)), (two, (lo2, up2)) in zip(ordered, ordered[1:], strict=False):
+        if lo2 < up1:
+            # a value takes the first band that holds it: the later one is shadowed
+            first, shadowed = sorted((one, two), key=position.__getitem__)
+            lo, up = bands[shadowed]
+            raise GridPathError(
+                ("bands", shadowed),
+                f"band {shadowed!r} {_interval(lo, up)} overlaps band {first!r} "
+                f"{_interval(*bands[first])} on {_interval(lo2, min(up1, up2))}, where it can "
+                f"never be reached (the first band holding a value wins); make the bands meet "
+                "edge to edge",
+            )
+    low, high = reach
+    for level, (lower, upper) in bands.items():
+        if not (lower <= high and upper > low):
+            raise GridPathError(
+                ("bands", level),
+                f"band {level!r} {_interval(lower, upper)} can never be reached: {why}",
+            )
 
 
 class GridInfo(_Strict):
@@ -45,15 +141,50 @@ class GridInfo(_Strict):
 
 
 class Levels(_Strict):
-    """The ``[levels]`` table: level ids from worst to best, and their labels."""
+    """The ``[levels]`` table: level ids from worst to best, their labels and points."""
 
     order: tuple[str, ...] = Field(min_length=1)
     labels: dict[str, str] = Field(default_factory=dict)
+    points: dict[str, float] | None = Field(
+        default=None,
+        description="Points of each level, increasing from worst to best (`na` has none: a "
+        "criterion that is not applicable leaves the total).",
+    )
 
     @model_validator(mode="after")
     def _na_reserved(self) -> Levels:
         if NA in self.order:
             raise ValueError(f"'{NA}' is reserved for 'not applicable'; remove it from order")
+        if len(set(self.order)) != len(self.order):
+            raise ValueError(f"a level appears twice in order {list(self.order)}")
+        if self.points is None:
+            return self
+        for level in self.points:
+            if level not in self.order:
+                problem = (
+                    f"'{NA}' has no points: a criterion that is not applicable leaves the total"
+                    if level == NA
+                    else f"unknown level {level!r}; levels are {list(self.order)}"
+                )
+                raise GridPathError(("points", level), problem)
+        previous: tuple[str, float] | None = None
+        for level in self.order:
+            if level not in self.points:
+                raise GridPathError(
+                    ("points",), f"no points for level {level!r}: give every level of order "
+                    f"{list(self.order)} its points",
+                )
+            value = self.points[level]
+            if not math.isfinite(value):
+                raise GridPathError(("points", level), f"points must be a finite number; got "
+                                                       f"{value}")
+            if previous is not None and not value > previous[1]:
+                raise GridPathError(
+                    ("points", level),
+                    f"points must increase from worst to best; {level!r} has {value:g}, not "
+                    f"more than {previous[0]!r} ({previous[1]:g})",
+                )
+            previous = (level, value)
         return self
 
 
@@ -61,7 +192,7 @@ class MetricBands(_Strict):
     """Bands of one metric: ``level -> [lower, upper)``."""
 
     name: str
-    bands: dict[str, tuple[float, float]]
+    bands: dict[str, tuple[float, float]] = Field(min_length=1)
     soft_margin: float | None = Field(
         default=None,
         ge=0,
@@ -70,29 +201,192 @@ class MetricBands(_Strict):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> MetricBands:
-        for level, (lower, upper) in self.bands.items():
-            if not lower < upper:
-                raise ValueError(f"band {level!r} must have lower < upper; got [{lower}, {upper}]")
+    def _reachable(self) -> MetricBands:
+        check_bands(self.bands)
         return self
 
 
 class Condition(_Strict):
-    """A condition on a metric: ``min <= value`` and ``value < max`` (either may be absent)."""
+    """When a criterion applies: one condition on a metric, or a group of conditions.
 
-    metric: str
+    A condition is ``{metric, min, max, reason}``: it holds when the metric has a value and
+    ``min <= value < max`` (either bound may be absent; with neither, it holds when the metric
+    has a value). A group is ``{all = [...]}`` (every member holds) or ``{any = [...]}`` (at
+    least one does); members are conditions or groups. ``reason`` is the ``na`` reason when the
+    condition (or group) does not hold; a member without one takes its group's.
+    """
+
+    metric: str | None = None
     min: float | None = None
     max: float | None = None
+    all: tuple[Condition, ...] | None = None
+    any: tuple[Condition, ...] | None = None
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Condition:
+        forms = [k for k in ("metric", "all", "any") if getattr(self, k) is not None]
+        if len(forms) != 1:
+            raise ValueError(
+                "a condition is {metric, min, max, reason}, {all = [...]} or {any = [...]}; "
+                f"got {' and '.join(forms) or 'none of them'}"
+            )
+        if self.metric is None:
+            if self.min is not None or self.max is not None:
+                key = "min" if self.min is not None else "max"
+                raise GridPathError((key,), f"{key} belongs to a condition on a metric, not to "
+                                            "a group")
+            members = self.all if self.all is not None else self.any
+            if not members:
+                key = "all" if self.all is not None else "any"
+                raise GridPathError((key,), "a group needs at least one condition")
+        elif self.min is not None and self.max is not None and not self.min < self.max:
+            raise GridPathError(
+                ("max",), f"min must be below max; got min={self.min:g}, max={self.max:g}: "
+                "the condition could never hold",
+            )
+        return self
 
     def holds(self, value: float) -> bool:
-        """True when ``value`` is inside the condition's range (NaN never is)."""
+        """True when ``value`` is inside a metric condition's range (NaN never is)."""
         if value != value:  # NaN
             return False
         return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
 
+    def metric_names(self) -> Iterator[str]:
+        """The metrics the condition reads, members included."""
+        if self.metric is not None:
+            yield self.metric
+        for member in self.all or self.any or ():
+            yield from member.metric_names()
+
+    def required_ranges(self) -> dict[str, tuple[float, float]]:
+        """``metric -> [lower, upper)`` that must hold for the condition to hold.
+
+        Only conditions that must hold say something (the condition itself, members of
+        ``all``); a member of ``any`` may fail, so it bounds nothing.
+        """
+        if self.metric is not None:
+            lower = -INF if self.min is None else self.min
+            upper = INF if self.max is None else self.max
+            return {self.metric: (lower, upper)}
+        out: dict[str, tuple[float, float]] = {}
+        for member in self.all or ():
+            for metric, (lo, up) in member.required_ranges().items():
+                old_lo, old_up = out.get(metric, (-INF, INF))
+                out[metric] = (max(lo, old_lo), min(up, old_up))
+        return out
+
+    def unmet(
+        self, metrics: Mapping[str, float], inherited: str = ""
+    ) -> tuple[str, dict[str, float]] | None:
+        """None when the condition holds, else ``(reason, metric values that failed)``.
+
+        The reason is the failing condition's own, else its group's, else ``inherited`` (the
+        criterion's ``na_reason``), else a generated one (``relaunch_opportunities=0, below
+        1``). An ``any`` group that fails gives its own reason, else its members' reasons.
+        """
+        reason = self.reason or inherited
+        if self.metric is not None:
+            value = float(metrics.get(self.metric, math.nan))
+            if self.holds(value):
+                return None
+            return reason or self._generated_reason(value), {self.metric: value}
+        if self.all is not None:
+            for member in self.all:
+                failed = member.unmet(metrics, reason)
+                if failed is not None:
+                    return failed
+            return None
+        failures = []
+        for member in self.any or ():
+            failed = member.unmet(metrics, reason)
+            if failed is None:
+                return None
+            failures.append(failed)
+        values = {k: v for _, vals in failures for k, v in vals.items()}
+        if self.reason:
+            return self.reason, values
+        reasons = list(dict.fromkeys(r for r, _ in failures))
+        return "; ".join(reasons), values
+
+    def _generated_reason(self, value: float) -> str:
+        if value != value:
+            return f"{self.metric} has no value"
+        if self.min is not None and value < self.min:
+            return f"{self.metric}={value:g}, below {self.min:g}"
+        return f"{self.metric}={value:g}, not below {self.max:g}"
+
+
+class Weights(_Strict):
+    """What a ``weighted_score`` adds up: ``weight × value`` of metrics, ``weight`` per finding.
+
+    A finding's weight is the one of its code (``grammar.agreement``), else of its longest
+    code family (``grammar.*``), else of its severity (``major``, ``minor``, ``info``); a
+    finding none of them names does not count, nor does one whose weight is 0.
+    """
+
+    metrics: dict[str, float] = Field(default_factory=dict)
+    codes: dict[str, float] = Field(default_factory=dict)
+    severities: dict[Severity, float] = Field(default_factory=dict)
+
+    @field_validator("metrics", "codes", "severities")
+    @classmethod
+    def _finite(cls, table: dict[Any, float]) -> dict[Any, float]:
+        for key, weight in table.items():
+            if not math.isfinite(weight):
+                raise GridPathError((str(key),), f"a weight must be a finite number; got "
+                                                 f"{weight}")
+        return table
+
+    @field_validator("codes")
+    @classmethod
+    def _code_keys(cls, codes: dict[str, float]) -> dict[str, float]:
+        for key in codes:
+            if not CODE_KEY.fullmatch(key):
+                raise GridPathError(
+                    (key,), f"{key!r} is neither a finding code (`grammar.agreement`, "
+                    "`spelling`) nor a code family (`grammar.*`)",
+                )
+        return codes
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is weighted."""
+        return not (self.metrics or self.codes or self.severities)
+
+    def weight_of(self, code: str, severity: str) -> tuple[str, float] | None:
+        """``(key, weight)`` of a finding: its code's, longest family's or severity's."""
+        if code in self.codes:
+            return code, self.codes[code]
+        families = [k for k in self.codes if k.endswith(".*") and code.startswith(k[:-1])]
+        if families:
+            key = max(families, key=len)
+            return key, self.codes[key]
+        weight = self.severities.get(severity)  # type: ignore[call-overload]
+        return None if weight is None else (str(severity), weight)
+
+    def score_range(self) -> tuple[float, float]:
+        """The closed range a sum of these weights can take (before any rate per 100).
+
+        Metrics may take any value; finding counts are never negative, so counts weighted
+        only by non-negative weights give a score of at least 0.
+        """
+        if self.metrics:
+            return -INF, INF
+        weights = [*self.codes.values(), *self.severities.values()]
+        low = 0.0 if all(w >= 0 for w in weights) else -INF
+        high = 0.0 if all(w <= 0 for w in weights) else INF
+        return low, high
+
 
 class Criterion(_Strict):
-    """One criterion of the grid and the rule that proposes its level."""
+    """One criterion of the grid and the rule that proposes its level.
+
+    ``thresholds`` reads ``metrics`` (bands per metric); ``weighted_score`` reads ``weights``,
+    ``per_100``, ``bands`` and ``soft_margin`` (bands on the score); both read
+    ``applicable_if``, ``na_reason`` and ``evidence_codes``; ``na`` reads ``reason``.
+    """
 
     label: str = ""
     rule: str = "na"
@@ -101,7 +395,85 @@ class Criterion(_Strict):
     applicable_if: Condition | None = None
     na_reason: str = ""
     evidence_codes: tuple[str, ...] = ()
+    weights: Weights | None = None
+    per_100: str | None = Field(
+        default=None,
+        description="A words metric: the score is 100 × the weighted sum / its value (a rate "
+        "per 100 words); `na` when it is 0 or has no value.",
+    )
+    bands: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    soft_margin: float | None = Field(default=None, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rule_settings(self) -> Criterion:
+        if self.rule == "weighted_score":
+            if self.weights is None or self.weights.empty:
+                raise GridPathError(
+                    ("weights",), "a weighted_score needs at least one weight: "
+                    "weights.metrics, weights.codes or weights.severities",
+                )
+            if not self.bands:
+                raise GridPathError(("bands",), "a weighted_score needs bands on the score: "
+                                                "bands = { level = [lower, upper] }")
+            if self.metrics:
+                raise GridPathError(("metrics",), "metric bands belong to rule "
+                                                  "'thresholds'; a weighted_score has one "
+                                                  "`bands` table on its score")
+            low, high = self.weights.score_range()
+            if low == high == 0:
+                why = "every weight is 0, so the score is always 0"
+            else:
+                why = (f"the score is never {'below' if low == 0 else 'above'} 0 (finding "
+                       "counts, with weights of one sign)")
+            check_bands(self.bands, (low, high), why)
+        elif self.rule in ("thresholds", "na"):
+            for key in SCORE_FIELDS:
+                value = getattr(self, key)
+                if value is not None and value != {}:
+                    raise GridPathError(
+                        (key,), f"only rule 'weighted_score' reads {key!r}; this criterion's "
+                        f"rule is {self.rule!r}",
+                    )
+        if self.applicable_if is not None:
+            self._applicability_can_hold()
+        return self
+
+    def _applicability_can_hold(self) -> None:
+        ranges = self.applicable_if.required_ranges()
+        for metric, (lower, upper) in ranges.items():
+            if not lower < upper:
+                raise GridPathError(
+                    ("applicable_if",), f"the conditions on {metric!r} can never all hold: "
+                    "the criterion would always be na",
+                )
+        for i, mb in enumerate(self.metrics):
+            if mb.name not in ranges:
+                continue
+            lower, upper = ranges[mb.name]
+            try:
+                # the metric's value is in [lower, upper): reachable bands overlap it
+                check_bands(mb.bands, (lower, math.nextafter(upper, -INF)),
+                            f"the criterion applies only when {mb.name} is in "
+                            f"{_interval(lower, upper)} (applicable_if)")
+            except GridPathError as exc:
+                raise GridPathError(("metrics", i, *exc.path), str(exc)) from None
+
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric the criterion reads (bands, weights, ``per_100``, conditions)."""
+        names = [mb.name for mb in self.metrics]
+        if self.weights is not None:
+            names.extend(self.weights.metrics)
+        if self.per_100 is not None:
+            names.append(self.per_100)
+        if self.applicable_if is not None:
+            names.extend(self.applicable_if.metric_names())
+        return tuple(dict.fromkeys(names))
+
+    def proposable_levels(self) -> frozenset[str]:
+        """The levels the criterion's bands can give (``na`` aside)."""
+        levels = {lvl for mb in self.metrics for lvl in mb.bands} | set(self.bands)
+        return frozenset(levels)
 
 
 class Grid(_Strict):
@@ -129,18 +501,69 @@ class Grid(_Strict):
         """Position of ``level`` from worst (0) to best."""
         return self.levels.order.index(level)
 
+    def points(self, level: str) -> float | None:
+        """Points of ``level`` from ``[levels] points``; None for ``na`` or a grid without."""
+        if level == NA or self.levels.points is None:
+            return None
+        if level not in self.levels.points:
+            raise ValueError(f"unknown level {level!r}; levels are {list(self.levels.order)}")
+        return self.levels.points[level]
+
     @model_validator(mode="after")
     def _bands_use_known_levels(self) -> Grid:
         known = set(self.levels.order)
         for cname, crit in self.criteria.items():
-            for i, mb in enumerate(crit.metrics):
-                unknown = set(mb.bands) - known
-                if unknown:
-                    raise ValueError(
-                        f"criteria -> {cname} -> metrics -> {i} -> bands: unknown level(s) "
-                        f"{sorted(unknown)}; levels are {list(self.levels.order)}"
-                    )
+            tables: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = [
+                (("metrics", i, "bands"), mb.bands) for i, mb in enumerate(crit.metrics)
+            ]
+            tables.append((("bands",), crit.bands))
+            for path, bands in tables:
+                for level in bands:
+                    if level not in known:
+                        raise GridPathError(
+                            ("criteria", cname, *path, level),
+                            f"unknown level {level!r}; levels are {list(self.levels.order)}",
+                        )
         return self
+
+    def check_inputs(self, metrics: Collection[str], codes: Collection[str]) -> None:
+        """Check that the criteria read only metrics and codes the analyzers declare.
+
+        Args:
+            metrics: every metric the grid's analyzers declare.
+            codes: every finding code they (and the pipeline) may emit.
+
+        Raises:
+            ConfigError: E303, a criterion reads an undeclared metric.
+            GridError: E302 at ``criteria -> <id> -> weights -> codes -> <key>``, a weight
+                names a code, or a family, that no analyzer emits.
+        """
+        for cid, crit in self.criteria.items():
+            for metric in crit.metric_names():
+                if metric not in metrics:
+                    raise ConfigError(
+                        Errors.E303.format(criterion=cid, metric=metric, available=sorted(metrics))
+                    )
+            for key in crit.weights.codes if crit.weights is not None else ():
+                if key.endswith(".*"):
+                    known = any(c.startswith(key[:-1]) for c in codes)
+                    families = sorted({c.split(".")[0] + ".*" for c in codes if "." in c})
+                    hint = f"code families emitted: {families}"
+                else:
+                    known = key in codes
+                    family = key.split(".")[0]
+                    same = sorted(c for c in codes if c.split(".")[0] == family)
+                    hint = (f"codes of family {family!r}: {same}" if same
+                            else f"codes emitted: {sorted(codes)}")
+                if not known:
+                    location = f"criteria -> {cid} -> weights -> codes -> {key}"
+                    raise GridError(
+                        Errors.E302.format(
+                            path=self.source or self.name, location=location,
+                            problem=f"no analyzer of the grid emits {key!r}; {hint}",
+                        ),
+                        location=location,
+                    )
 
 
 def packaged_grids() -> list[str]:
@@ -159,6 +582,30 @@ def resolve_grid_path(name_or_path: str | Path) -> Path:
     raise GridError(Errors.E301.format(name=str(name_or_path), available=packaged_grids()))
 
 
+def _location_and_problem(error: Mapping[str, Any]) -> tuple[str, str]:
+    """The E302 location and problem of one pydantic error, a GridPathError's path included."""
+    loc = [p for p in error["loc"] if p != "[key]"]  # pydantic's marker of a bad dict key
+    problem = str(error["msg"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, GridPathError):
+        loc.extend(cause.path)
+    if isinstance(cause, ValueError):  # our own message, without pydantic's "Value error, "
+        problem = str(cause)
+    return " -> ".join(str(p) for p in loc) or "(top level)", problem
+
+
+def validate_grid(data: Mapping[str, Any], path: str | Path = "(grid)") -> Grid:
+    """Validate a grid's data (a parsed TOML table), or raise E302 naming the place."""
+    try:
+        return Grid.model_validate(data)
+    except ValidationError as exc:
+        location, problem = _location_and_problem(exc.errors()[0])
+        raise GridError(
+            Errors.E302.format(path=path, location=location, problem=problem),
+            location=location,
+        ) from None
+
+
 def load_grid(name_or_path: str | Path) -> Grid:
     """Load and validate a grid from a packaged name (``"fr_chat"``) or a ``.toml`` path.
 
@@ -171,15 +618,7 @@ def load_grid(name_or_path: str | Path) -> Grid:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise GridError(Errors.E302.format(path=path, location="(file)", problem=exc)) from None
-    try:
-        grid = Grid.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        location = " -> ".join(str(p) for p in first["loc"]) or "(top level)"
-        raise GridError(
-            Errors.E302.format(path=path, location=location, problem=first["msg"]),
-            location=location,
-        ) from None
+    grid = validate_grid(data, path)
     return grid.model_copy(
         update={"source": str(path), "sha256": hashlib.sha256(raw).hexdigest()}
     )

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import math
+import tomllib
 
 import pytest
 
-from chatqa.errors import GridError
-from chatqa.evaluation.grid import load_grid, packaged_grids
+from chatqa.errors import ConfigError, GridError
+from chatqa.evaluation.grid import load_grid, packaged_grids, validate_grid
 from chatqa.evaluation.rules import propose_form_levels
 
 FR_CRITERIA = [
@@ -95,3 +96,136 @@ def test_rules_criteria_without_analyzer_are_na_with_reason():
     proposals = propose_form_levels(grid, {}, [])
     assert proposals["empathie"].level == "na"
     assert proposals["empathie"].reason == "no analyzer yet"
+
+
+HEAD = "[grid]\nname='x'\n[levels]\norder=['a_ameliorer','bon','exceptionnel']\n"
+SCORE = ("rule='weighted_score'\n"
+         "bands={exceptionnel=[0,1], bon=[1,3], a_ameliorer=[3,inf]}\n")
+
+
+@pytest.mark.parametrize(
+    "body, location, problem",
+    [
+        # points: every level, increasing, none for na
+        ("points={a_ameliorer=0, bon=1}\n[criteria]\n", "levels -> points",
+         "no points for level 'exceptionnel'"),
+        ("points={a_ameliorer=0, bon=1, exceptionnel=1}\n[criteria]\n",
+         "levels -> points -> exceptionnel", "must increase from worst to best"),
+        ("points={a_ameliorer=0, bon=1, exceptionnel=2, na=0}\n[criteria]\n",
+         "levels -> points -> na", "'na' has no points"),
+        # weights: keys are codes or families, severities are known, numbers are finite
+        ("[criteria.x]\n" + SCORE + "[criteria.x.weights]\ncodes={'Grammar.Foo'=1}\n",
+         "criteria -> x -> weights -> codes -> Grammar.Foo", "neither a finding code"),
+        ("[criteria.x]\n" + SCORE + "[criteria.x.weights]\ncodes={'grammar.*.x'=1}\n",
+         "criteria -> x -> weights -> codes -> grammar.*.x", "nor a code family"),
+        ("[criteria.x]\n" + SCORE + "[criteria.x.weights]\nseverities={huge=1}\n",
+         "criteria -> x -> weights -> severities -> huge", "'info', 'minor' or 'major'"),
+        ("[criteria.x]\n" + SCORE + "[criteria.x.weights]\nseverities={minor=nan}\n",
+         "criteria -> x -> weights -> severities -> minor", "finite number"),
+        # a weighted_score needs weights and bands; bands belong to it alone
+        ("[criteria.x]\n" + SCORE, "criteria -> x -> weights", "at least one weight"),
+        ("[criteria.x]\nrule='weighted_score'\n[criteria.x.weights]\nseverities={minor=1}\n",
+         "criteria -> x -> bands", "needs bands on the score"),
+        ("[criteria.x]\nrule='thresholds'\nbands={bon=[0,2]}\n", "criteria -> x -> bands",
+         "only rule 'weighted_score' reads 'bands'"),
+        ("[criteria.x]\nrule='na'\nper_100='advisor_words'\n", "criteria -> x -> per_100",
+         "only rule 'weighted_score'"),
+        ("[criteria.x]\n" + SCORE + "[criteria.x.weights]\nseverities={minor=1}\n"
+         "[[criteria.x.metrics]]\nname='m'\nbands={bon=[0,1]}\n", "criteria -> x -> metrics",
+         "belong to rule 'thresholds'"),
+    ],
+)
+def test_grid_invalid_levels_and_weights_name_the_key(tmp_path, body, location, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(HEAD + body)
+    with pytest.raises(GridError, match=r"\[E302\]") as info:
+        load_grid(path)
+    assert f"invalid at {location}: " in str(info.value)
+    assert problem in str(info.value)
+    assert info.value.location == location
+
+
+@pytest.mark.parametrize(
+    "body, location, problem",
+    [
+        # empty, overlapping (shadowed) bands, on a metric or on a score
+        ("[criteria.x]\nrule='thresholds'\n[[criteria.x.metrics]]\nname='m'\n"
+         "bands={bon=[2,2]}\n", "criteria -> x -> metrics -> 0 -> bands -> bon",
+         "lower < upper"),
+        ("[criteria.x]\nrule='thresholds'\n[[criteria.x.metrics]]\nname='m'\n"
+         "bands={bon=[0,2], a_ameliorer=[1,inf]}\n",
+         "criteria -> x -> metrics -> 0 -> bands -> a_ameliorer", "overlaps band 'bon'"),
+        # exceptionnel [0, 5) is wholly inside bon [0, 10): shadowed
+        ("[criteria.x]\nrule='weighted_score'\nbands={bon=[0,10], exceptionnel=[0,5]}\n"
+         "[criteria.x.weights]\nseverities={minor=1}\n", "criteria -> x -> bands -> exceptionnel",
+         "overlaps"),
+        # finding counts with non-negative weights: the score is never below 0
+        ("[criteria.x]\nrule='weighted_score'\nbands={exceptionnel=[-inf,0], bon=[0,inf]}\n"
+         "[criteria.x.weights]\nseverities={minor=1}\n", "criteria -> x -> bands -> exceptionnel",
+         "never below 0"),
+        # every weight 0: the score is always 0
+        ("[criteria.x]\nrule='weighted_score'\nbands={bon=[0,1], a_ameliorer=[1,inf]}\n"
+         "[criteria.x.weights]\ncodes={'grammar.*'=0}\n", "criteria -> x -> bands -> a_ameliorer",
+         "always 0"),
+        # applicable only when m >= 1: m's band [0, 1) can never be proposed
+        ("[criteria.x]\nrule='thresholds'\napplicable_if={metric='m', min=1}\n"
+         "[[criteria.x.metrics]]\nname='m'\nbands={bon=[0,1], a_ameliorer=[1,inf]}\n",
+         "criteria -> x -> metrics -> 0 -> bands -> bon", "applies only when m is in [1, inf)"),
+        # conditions that can never all hold
+        ("[criteria.x]\nrule='thresholds'\n"
+         "applicable_if={all=[{metric='m', min=1}, {metric='m', max=1}]}\n",
+         "criteria -> x -> applicable_if", "can never all hold"),
+        ("[criteria.x]\nrule='thresholds'\napplicable_if={all=[{metric='m', min=3, max=1}]}\n",
+         "criteria -> x -> applicable_if -> all -> 0 -> max", "min must be below max"),
+        ("[criteria.x]\nrule='thresholds'\napplicable_if={any=[]}\n",
+         "criteria -> x -> applicable_if -> any", "at least one condition"),
+        ("[criteria.x]\nrule='thresholds'\napplicable_if={metric='m', all=[{metric='m'}]}\n",
+         "criteria -> x -> applicable_if", "got metric and all"),
+        ("[criteria.x]\nrule='thresholds'\napplicable_if={any=[{min=1}]}\n",
+         "criteria -> x -> applicable_if -> any -> 0", "got none of them"),
+        ("[criteria.x]\nrule='thresholds'\napplicable_if={all=[{metric='m', why='?'}]}\n",
+         "criteria -> x -> applicable_if -> all -> 0 -> why", "Extra inputs"),
+    ],
+)
+def test_grid_unreachable_band_or_condition_is_an_error(tmp_path, body, location, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(HEAD + body)
+    with pytest.raises(GridError, match=r"\[E302\]") as info:
+        load_grid(path)
+    assert f"invalid at {location}: " in str(info.value)
+    assert problem in str(info.value)
+
+
+CODES = {"spelling", "grammar.agreement", "grammar.negation", "typography.capital",
+         "timing.hold"}
+METRICS = {"advisor_words", "first_response_s", "holds_broken"}
+
+
+@pytest.mark.parametrize(
+    "weights, extra, error, match",
+    [
+        ("codes={'grammar.foo'=1}", "", GridError,
+         r"\[E302\].*at criteria -> x -> weights -> codes -> grammar\.foo: no analyzer of the "
+         r"grid emits 'grammar\.foo'; codes of family 'grammar': \['grammar\.agreement', "
+         r"'grammar\.negation'\]"),
+        ("codes={'style.*'=1}", "", GridError,
+         r"\[E302\].*codes -> style\.\*: .*families emitted: \['grammar\.\*', 'timing\.\*', "
+         r"'typography\.\*'\]"),
+        ("metrics={nope_s=1}", "", ConfigError, r"\[E303\].*'x'.*'nope_s'"),
+        ("codes={'spelling'=1}", "per_100='words_nope'\n", ConfigError, r"\[E303\].*'words_nope'"),
+        ("codes={'spelling'=1}", "applicable_if={any=[{metric='holds_broken'},{metric='nope'}]}\n",
+         ConfigError, r"\[E303\].*'nope'"),
+    ],
+)
+def test_grid_check_inputs_names_undeclared_metrics_and_codes(weights, extra, error, match):
+    body = (HEAD + "[criteria.x]\nrule='weighted_score'\n" + extra
+            + "bands={bon=[-inf,inf]}\n[criteria.x.weights]\n" + weights + "\n")
+    grid = validate_grid(tomllib.loads(body))
+    with pytest.raises(error, match=match):
+        grid.check_inputs(METRICS, CODES)
+
+
+def test_grid_check_inputs_accepts_fr_chat():
+    grid = load_grid("fr_chat")
+    used = {m for c in grid.criteria.values() for m in c.metric_names()}
+    grid.check_inputs(used, CODES)
