@@ -44,14 +44,15 @@ def make_spelling_grammar(lang: str, **params: Any):
                       internal=("checker", "chat"))
     data = load_resource(lang, "spelling_grammar")
     backend = resolve_backend(params.get("backend", "auto"), lang, params.get("remote_server"))
-    max_suggestions = params.get("max_suggestions", data["builtin"]["max_suggestions"])
+    max_suggestions = params.get("max_suggestions", data.builtin.max_suggestions)
     allow_list = params.get("allow_list")
-    lexicon = _lexicon(data["builtin"]["dictionary"], data["builtin"]["max_suggestion_word_chars"])
+    lexicon = _lexicon(lang)
     checker = _checker(backend, lang, params.get("remote_server"), max_suggestions)
     chat = ChatLayer(
-        ChatRules.from_resource(data, _read_allow_list(allow_list) if allow_list else ()),
+        ChatRules.from_resource(data, _read_allow_list(allow_list) if allow_list else (),
+                                language=lang),
         lexicon=lexicon, grammar=GrammarRules.from_resource(data),
-        detector=LanguageDetector(data["chat"]["foreign"]["languages"]),
+        detector=LanguageDetector(data.chat.foreign.languages),
     )
     return SpellingGrammarAnalyzer(
         checker=checker, chat=chat, **{**params, "backend": backend,
@@ -60,10 +61,13 @@ def make_spelling_grammar(lang: str, **params: Any):
 
 
 @lru_cache(maxsize=8)
-def _lexicon(dictionary: str, max_suggestion_word_chars: int):
+def _lexicon(lang: str):
+    """The Hunspell lexicon of ``lang``'s resource ([builtin] dictionary and alphabet)."""
     from chatqa.analyzers.spelling_grammar.builtin import Lexicon
 
-    return Lexicon(dictionary, max_suggestion_word_chars=max_suggestion_word_chars)
+    builtin = load_resource(lang, "spelling_grammar").builtin
+    return Lexicon(builtin.dictionary, max_suggestion_word_chars=builtin.max_suggestion_word_chars,
+                   letters=builtin.alphabet.letters, accents=builtin.alphabet.accents)
 
 
 @lru_cache(maxsize=8)
@@ -72,8 +76,7 @@ def _checker(backend: str, lang: str, remote_server: str | None, max_suggestions
     from chatqa.analyzers.spelling_grammar.backends import make_checker
 
     data = load_resource(lang, "spelling_grammar")
-    lexicon = _lexicon(data["builtin"]["dictionary"], data["builtin"]["max_suggestion_word_chars"])
-    return make_checker(backend, lang, data, lexicon=lexicon,
+    return make_checker(backend, lang, data, lexicon=_lexicon(lang),
                         remote_server=remote_server, max_suggestions=max_suggestions)
 
 

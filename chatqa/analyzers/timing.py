@@ -25,12 +25,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chatqa.analyzers.base import Analysis, MetricSpec, check_param
-from chatqa.errors import ConfigError, Errors
 from chatqa.model import Conversation, Finding, Role, Severity
 from chatqa.text import fold
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
+
+    from chatqa.resources.schemas import TimingResource
 
 NAN = math.nan
 
@@ -46,27 +47,29 @@ class TimingCues:
     units: Mapping[str, float]
 
     @classmethod
-    def from_resource(cls, data: Mapping[str, Any]) -> TimingCues:
-        """Compile the ``timing.toml`` resource of a language (see resources/fr/timing.toml)."""
-        try:
-            numbers = {fold(k): float(v) for k, v in data["numbers"].items()}
-            units = {fold(k): float(v) for k, v in data["units"].items()}
+    def from_resource(cls, data: TimingResource) -> TimingCues:
+        """Compile a language's validated ``timing`` resource (see resources/fr/timing.toml).
 
-            def alternation(words: Mapping[str, float]) -> str:
-                return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        ``load_resource(lang, "timing")`` has checked it against its schema (patterns that
+        compile, a duration pattern with its placeholders and groups), raising E203 naming the
+        file and the key otherwise.
+        """
+        numbers = {fold(k): float(v) for k, v in data.numbers.items()}
+        units = {fold(k): float(v) for k, v in data.units.items()}
 
-            duration = data["duration"]["pattern"].format(
-                number_words=alternation(numbers), unit_words=alternation(units)
-            )
-            return cls(
-                relaunch=tuple(re.compile(p) for p in data["relaunch"]["patterns"]),
-                hold=tuple(re.compile(p) for p in data["hold"]["patterns"]),
-                duration=re.compile(duration),
-                numbers=numbers,
-                units=units,
-            )
-        except (KeyError, re.error, ValueError, AttributeError) as exc:
-            raise ConfigError(Errors.E203.format(path="timing.toml", problem=repr(exc))) from None
+        def alternation(words: Mapping[str, float]) -> str:
+            return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+        duration = data.duration.pattern.format(
+            number_words=alternation(numbers), unit_words=alternation(units)
+        )
+        return cls(
+            relaunch=tuple(re.compile(p) for p in data.relaunch.patterns),
+            hold=tuple(re.compile(p) for p in data.hold.patterns),
+            duration=re.compile(duration),
+            numbers=numbers,
+            units=units,
+        )
 
     def find_relaunch(self, folded: str) -> re.Match[str] | None:
         """First relaunch cue in the folded text, if any."""

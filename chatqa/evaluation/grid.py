@@ -43,6 +43,7 @@ from pydantic import (
 
 from chatqa.errors import ConfigError, Errors, GridError
 from chatqa.model import Severity
+from chatqa.validation import PathError, error_location
 
 GRIDS_DIR = Path(__file__).resolve().parent.parent / "grids"
 NA = "na"
@@ -56,16 +57,12 @@ CODE_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?")
 SCORE_FIELDS = ("weights", "per_100", "bands", "soft_margin")
 
 
-class GridPathError(ValueError):
-    """A validation error located below the model that raised it.
+class GridPathError(PathError):
+    """A grid validation error located below the model that raised it.
 
     ``path`` is appended to the model's location, so the E302 message names the exact key
     (``criteria -> x -> weights -> codes -> grammar.foo``).
     """
-
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 class _Strict(BaseModel):
@@ -582,24 +579,12 @@ def resolve_grid_path(name_or_path: str | Path) -> Path:
     raise GridError(Errors.E301.format(name=str(name_or_path), available=packaged_grids()))
 
 
-def _location_and_problem(error: Mapping[str, Any]) -> tuple[str, str]:
-    """The E302 location and problem of one pydantic error, a GridPathError's path included."""
-    loc = [p for p in error["loc"] if p != "[key]"]  # pydantic's marker of a bad dict key
-    problem = str(error["msg"])
-    cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, GridPathError):
-        loc.extend(cause.path)
-    if isinstance(cause, ValueError):  # our own message, without pydantic's "Value error, "
-        problem = str(cause)
-    return " -> ".join(str(p) for p in loc) or "(top level)", problem
-
-
 def validate_grid(data: Mapping[str, Any], path: str | Path = "(grid)") -> Grid:
     """Validate a grid's data (a parsed TOML table), or raise E302 naming the place."""
     try:
         return Grid.model_validate(data)
     except ValidationError as exc:
-        location, problem = _location_and_problem(exc.errors()[0])
+        location, problem = error_location(exc.errors()[0])
         raise GridError(
             Errors.E302.format(path=path, location=location, problem=problem),
             location=location,

@@ -10,16 +10,19 @@ Whatever the backend, this layer
 * adds the checks backends miss or bury: lowercase sentence start (``typography.capital``),
   missing hyphen in an inversion (``typography.hyphen``), missing « ne »
   (``grammar.negation``), and usage errors of the resource's list (« pallier à »).
+
+Its words, patterns and messages are data: ``[chat]``, ``[messages]`` and ``[morphology]`` of
+``resources/<lang>/spelling_grammar.toml``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chatqa.analyzers.spelling_grammar.builtin import GrammarRules, HomophoneRules
+from chatqa.analyzers.spelling_grammar.builtin import GrammarRules, HomophoneRules, Verbs
 from chatqa.analyzers.spelling_grammar.issues import RawIssue
 from chatqa.analyzers.spelling_grammar.supplement import ConjugationRules
 from chatqa.text import fold
@@ -29,13 +32,17 @@ if TYPE_CHECKING:
 
     from chatqa.analyzers.spelling_grammar.builtin import Lexicon
     from chatqa.language import LanguageDetector
+    from chatqa.resources.schemas import (
+        ChatForeign,
+        ChatNegation,
+        Morphology,
+        SpellingGrammarMessages,
+        SpellingGrammarResource,
+        Supplement,
+    )
 
 #: Codes the layer itself reports.
 LAYER = "chat"
-#: Words after which an inversion may start (« que puis-je faire », « et avez-vous »).
-CLAUSE_STARTERS = frozenset({"et", "ou", "mais", "donc", "alors", "sinon", "que", "qu'",
-                             "comment", "quand", "pourquoi", "combien", "quoi", "quel",
-                             "quelle", "quels", "quelles"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +56,15 @@ class Sentence:
 
 @dataclass(frozen=True)
 class ChatRules:
-    """The chat data of one language (``resources/<lang>/spelling_grammar.toml`` [chat])."""
+    """The chat data of one language (``resources/<lang>/spelling_grammar.toml``).
 
+    ``language`` is the language of the resource: a sentence detected in another one is
+    foreign. The word lists of ``[chat]`` are folded (lower case, no accents) where the layer
+    compares folded words; ``negation``, ``foreign``, ``supplement``, ``morphology`` and
+    ``messages`` are the validated tables themselves.
+    """
+
+    language: str
     accepted_words: frozenset[str]
     allow_list: frozenset[str]
     abbreviations: frozenset[str]
@@ -58,35 +72,49 @@ class ChatRules:
     protected: tuple[re.Pattern[str], ...]
     hyphen_pronouns: frozenset[str]
     hyphen_verbs: frozenset[str]
+    clause_starters: frozenset[str]
     negation_words: frozenset[str]
     not_after_plus: frozenset[str]
     capital_openers: frozenset[str]
     negation_exceptions: str
+    negation_rewrites: tuple[tuple[re.Pattern[str], str], ...]
     clitics: frozenset[str]
-    usage: tuple[tuple[re.Pattern[str], str, str, str, bool], ...] = ()
-    foreign: Mapping[str, Any] = field(default_factory=dict)
+    usage: tuple[tuple[re.Pattern[str], str, str, str, bool], ...]
+    negation: ChatNegation
+    foreign: ChatForeign
+    supplement: Supplement
+    morphology: Morphology
+    messages: SpellingGrammarMessages
 
     @classmethod
-    def from_resource(cls, data: Mapping[str, Any], allow_list: Iterable[str] = ()) -> ChatRules:
-        """Build from the ``[chat]`` table and a client's allow-list of names."""
-        chat = data["chat"]
+    def from_resource(cls, data: SpellingGrammarResource, allow_list: Iterable[str] = (), *,
+                      language: str) -> ChatRules:
+        """Build from a validated ``spelling_grammar`` resource and a client's allow-list."""
+        chat = data.chat
         return cls(
-            accepted_words=frozenset(fold(w) for w in chat["accepted_words"]),
+            language=language,
+            accepted_words=frozenset(fold(w) for w in chat.accepted_words),
             allow_list=frozenset(fold(w) for w in allow_list),
-            abbreviations=frozenset(fold(w) for w in chat["abbreviations"]),
-            name_titles=frozenset(fold(w) for w in chat["name_titles"]),
-            protected=tuple(re.compile(p) for p in chat["protected"].values()),
-            hyphen_pronouns=frozenset(chat["hyphen"]["pronouns"]),
-            hyphen_verbs=frozenset(fold(w) for w in chat["hyphen"]["verbs"]),
-            negation_words=frozenset(chat["negation"]["words"]),
-            not_after_plus=frozenset(fold(w) for w in chat["negation"]["not_after_plus"]),
-            capital_openers=frozenset(fold(w) for w in chat["capital"]["openers"]),
-            negation_exceptions=chat["negation"]["exceptions"],
-            clitics=frozenset(fold(w) for w in chat["clitics"]),
-            usage=tuple((re.compile(e["pattern"]), e["code"], e["message"], e["suggestion"],
-                         bool(e.get("raw", False)))
-                        for e in chat.get("usage", {}).get("entries", ())),
-            foreign=dict(chat["foreign"]),
+            abbreviations=frozenset(fold(w) for w in chat.abbreviations),
+            name_titles=frozenset(fold(w) for w in chat.name_titles),
+            protected=tuple(re.compile(p) for p in chat.protected.values()),
+            hyphen_pronouns=frozenset(chat.hyphen.pronouns),
+            hyphen_verbs=frozenset(fold(w) for w in chat.hyphen.verbs),
+            clause_starters=chat.hyphen.clause_starters,
+            negation_words=frozenset(chat.negation.words),
+            not_after_plus=frozenset(fold(w) for w in chat.negation.not_after_plus),
+            capital_openers=frozenset(fold(w) for w in chat.capital.openers),
+            negation_exceptions=chat.negation.exceptions,
+            negation_rewrites=tuple((re.compile(r.prefix), r.replacement)
+                                    for r in chat.negation.rewrites),
+            clitics=frozenset(fold(w) for w in chat.clitics),
+            usage=tuple((re.compile(e.pattern), e.code, e.message, e.suggestion, e.raw)
+                        for e in chat.usage.entries),
+            negation=chat.negation,
+            foreign=chat.foreign,
+            supplement=data.supplement,
+            morphology=data.morphology,
+            messages=data.messages,
         )
 
 
@@ -107,7 +135,9 @@ class ChatLayer:
         self.lexicon = lexicon
         self.detector = detector
         self.add_checks = tuple(add_checks)
-        self._conjugation = ConjugationRules(lexicon)
+        self._verbs = Verbs(lexicon, rules.morphology)
+        self._conjugation = ConjugationRules(lexicon, rules.supplement, rules.morphology,
+                                             rules.messages)
         self._homophones = HomophoneRules(grammar) if grammar is not None else None
 
     # -- public -------------------------------------------------------------------------------
@@ -135,7 +165,7 @@ class ChatLayer:
         for sentence in foreign:
             kept.append(RawIssue(
                 sentence.start, sentence.end, "chat_foreign_language", "register.foreign_language",
-                "Phrase dans une autre langue : à reformuler en français.", (), LAYER,
+                self.rules.messages.foreign_language, (), LAYER,
             ))
         own: list[RawIssue] = []
         if "capital" in self.add_checks:
@@ -230,13 +260,13 @@ class ChatLayer:
             return False
         cfg = self.rules.foreign
         words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", sentence.text)
-        if len(words) < cfg.get("min_words", 4):
+        if len(words) < cfg.min_words:
             return False
         unknown = sum(1 for w in words if not self.lexicon.knows(w)) / len(words)
-        if unknown < cfg.get("min_unknown_ratio", 0.5):
+        if unknown < cfg.min_unknown_ratio:
             return False
         language, confidence = self.detector.detect(sentence.text)
-        return language != "fr" and confidence >= cfg.get("min_confidence", 0.8)
+        return language != self.rules.language and confidence >= cfg.min_confidence
 
     # -- what the layer adds ------------------------------------------------------------------
     def _capitals(self, doc, sentences, protected, foreign) -> list[RawIssue]:
@@ -258,7 +288,7 @@ class ChatLayer:
                 continue
             out.append(RawIssue(
                 start, start + len(word), "chat_capital", "typography.capital",
-                "Majuscule en début de phrase.", (word[0].upper() + word[1:],), LAYER,
+                self.rules.messages.capital, (word[0].upper() + word[1:],), LAYER,
             ))
         return out
 
@@ -287,14 +317,9 @@ class ChatLayer:
             return False
         for k, token in enumerate(t for t in span if not t.is_punct and not t.is_space):
             if token.pos_ in ("VERB", "AUX") and "Fin" in token.morph.get("VerbForm"):
-                if k > 0 or self._only_a_verb(token.text):
+                if k > 0 or self._verbs.only_a_verb(token.text):
                     return True
         return False
-
-    def _only_a_verb(self, word: str) -> bool:
-        stems = self.lexicon.stems(word)
-        return bool(stems) and all(s.endswith(("er", "ir", "re", "oir")) and s != word.lower()
-                                   for s in stems)
 
     def _hyphens(self, doc: Doc, protected) -> list[RawIssue]:
         out = []
@@ -306,7 +331,7 @@ class ChatLayer:
             is_verb = token.pos_ in ("VERB", "AUX") and "Fin" in token.morph.get("VerbForm")
             if not (verb in self.rules.hyphen_verbs or is_verb):
                 continue
-            if not _clause_start(token):
+            if not _clause_start(token, self.rules.clause_starters):
                 continue
             # « Pouvez vous » is an inversion; « puis je » too; « est il » needs -t- rules
             # the backends know, so keep to the listed verbs or a verb whose subject it is.
@@ -318,7 +343,7 @@ class ChatLayer:
                 continue
             out.append(RawIssue(
                 start, end, "chat_inversion_hyphen", "typography.hyphen",
-                "Trait d'union dans l'inversion du sujet.", (f"{token.text}-{nxt.text}",), LAYER,
+                self.rules.messages.inversion_hyphen, (f"{token.text}-{nxt.text}",), LAYER,
             ))
         return out
 
@@ -336,15 +361,17 @@ class ChatLayer:
         return out
 
     def _negations(self, doc: Doc, protected) -> list[RawIssue]:
+        negation = self.rules.negation
         out = []
         for token in doc:
             word = token.text.lower()
             if word not in self.rules.negation_words or token.i == 0:
                 continue
-            if word == "plus" and token.i + 1 < len(doc) and (
+            if word == negation.comparative and token.i + 1 < len(doc) and (
                     fold(token.nbor(1).text) in self.rules.not_after_plus
                     or token.nbor(1).pos_ in ("ADJ", "ADV", "NUM")
-                    or any(fold(t.text) in ("que", "qu'") for t in doc[token.i + 1:token.i + 4])):
+                    or any(fold(t.text) in negation.comparative_ends
+                           for t in doc[token.i + 1:token.i + 4])):
                 continue  # « plus de 3 jours », « plus froides que prévu »: not a negation
             if self._not_a_negation(doc.text, token.idx - 1):
                 continue
@@ -353,24 +380,35 @@ class ChatLayer:
                 continue
             # « ne » / « n' » anywhere between the clause start and the verb
             clause = _clause_tokens_before(verb)
-            if any(t.text.lower() in ("ne", "n'", "n’", "n") for t in clause):
+            if any(t.text.lower() in negation.ne_forms for t in clause):
                 continue
             start = verb.idx
             # « c'est pas », « y a pas », « j'sais pas »: include the clitic subject
             prev = verb.nbor(-1) if verb.i > 0 else None
             if prev is not None and not prev.whitespace_ and prev.text.endswith(("'", "’")):
                 start = prev.idx
-            elif prev is not None and prev.text.lower() == "y":
+            elif prev is not None and prev.text.lower() in negation.span_from:
                 start = prev.idx
             end = token.idx + len(token.text)
             if _inside_any(start, end, protected):
                 continue
             out.append(RawIssue(
                 start, end, "chat_missing_ne", "grammar.negation",
-                "Négation incomplète : « ne » manque (registre familier).",
-                (_with_ne(doc.text[start:end]),), LAYER,
+                self.rules.messages.missing_ne, (self._with_ne(doc.text[start:end]),), LAYER,
             ))
         return out
+
+    def _with_ne(self, span: str) -> str:
+        """``span`` with « ne » added (« c'est pas » -> « ce n'est pas »)."""
+        for prefix, replacement in self.rules.negation_rewrites:
+            match = prefix.match(span)
+            if match:
+                return replacement + span[match.end():]
+        negation = self.rules.negation
+        first = span.split(" ", 1)[0]
+        elided = negation.ne_elided if first[:1].lower() in negation.elision_initials \
+            else negation.ne
+        return elided + span
 
 
 def split_sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
@@ -398,13 +436,13 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
     sentences.append(Sentence(offset, offset + len(stripped), stripped))
 
 
-def _clause_start(token) -> bool:
+def _clause_start(token, starters: frozenset[str]) -> bool:
     prev = token.nbor(-1) if token.i > 0 else None
     if prev is not None and prev.text.endswith(("'", "’")):
         return False  # « c’est elle »: the elided word belongs to the verb
     if token.i == token.sent.start or prev is None:
         return True
-    return prev.is_punct or fold(prev.text) in CLAUSE_STARTERS
+    return prev.is_punct or fold(prev.text) in starters
 
 
 def _clause_tokens_before(verb) -> list:
@@ -417,16 +455,6 @@ def _clause_tokens_before(verb) -> list:
         tokens.append(t)
         i -= 1
     return tokens
-
-
-def _with_ne(span: str) -> str:
-    if re.match(r"(?i)c['’]", span):
-        return "ce n'" + span[2:]
-    if re.match(r"(?i)y ", span):
-        return "n'y " + span[2:]
-    first = span.split(" ", 1)[0]
-    elided = "n'" if first[:1].lower() in "aeiouyéèêh" else "ne "
-    return elided + span
 
 
 def _next_word_end(text: str, end: int, skip: frozenset[str] = frozenset()) -> int:

@@ -71,6 +71,7 @@ class GrammalecteChecker:
         enabled_options: Sequence[str] = (),
         types: Mapping[str, str],
         rule_ids: Mapping[str, str] | None = None,
+        spelling_message: str,
         max_suggestions: int = 3,
         folder: Path | None = None,
     ) -> None:
@@ -82,7 +83,7 @@ class GrammalecteChecker:
                         f"python3-grammalecte, or set {ENV_VAR} to its folder)"))
         self._config = {"disabled_options": tuple(disabled_options),
                         "enabled_options": tuple(enabled_options), "types": dict(types),
-                        "rule_ids": dict(rule_ids or {}),
+                        "rule_ids": dict(rule_ids or {}), "spelling_message": spelling_message,
                         "max_suggestions": max_suggestions, "folder": folder}
         module = _import_grammalecte(folder)
         self._checker = module.GrammarChecker("fr")
@@ -91,6 +92,8 @@ class GrammalecteChecker:
                           {o: True for o in enabled_options})
         self.types = dict(types)
         self.rule_ids = tuple((re.compile(p), code) for p, code in (rule_ids or {}).items())
+        #: the message of a spelling error, which Grammalecte gives without one
+        self.spelling_message = spelling_message
         self.max_suggestions = max_suggestions
 
     def check(self, text: str, doc: Doc | None = None) -> list[RawIssue]:
@@ -110,7 +113,7 @@ class GrammalecteChecker:
     def _issue(self, err: Mapping[str, Any], kind: str, rule_id: str, offset: int) -> RawIssue:
         code = next((c for p, c in self.rule_ids if p.search(rule_id)), None) or \
             self.types.get(kind, "grammar.usage")
-        message = err.get("sMessage") or "Mot inconnu du dictionnaire."
+        message = err.get("sMessage") or self.spelling_message
         return RawIssue(
             offset + err["nStart"], offset + err["nEnd"], f"{kind}:{rule_id}", code, message,
             tuple(err.get("aSuggestions", ()))[: self.max_suggestions], self.name,

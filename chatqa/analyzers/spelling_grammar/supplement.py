@@ -9,6 +9,9 @@ the unambiguous reading:
 * « ça » / « cela » then a 1st-person form: « ça vous irais » -> « irait »;
 * « avoir » then a feminine or plural past participle with no object before it:
   « j'ai envoyée la facture » -> « envoyé ».
+
+The words, endings and messages are data (``[supplement]`` of
+``resources/<lang>/spelling_grammar.toml``); the code holds only the rules' logic.
 """
 
 from __future__ import annotations
@@ -16,124 +19,103 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from chatqa.analyzers.spelling_grammar.builtin import match_case, token_issue
+from chatqa.analyzers.spelling_grammar.builtin import Verbs, match_case, token_issue
 from chatqa.analyzers.spelling_grammar.issues import RawIssue
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
     from chatqa.analyzers.spelling_grammar.builtin import Lexicon
+    from chatqa.resources.schemas import (
+        Morphology,
+        PersonRule,
+        SpellingGrammarMessages,
+        Supplement,
+    )
 
-SUBJECTS = ("je", "j'", "j’", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles")
-CLITICS = ("ne", "n'", "n’", "me", "m'", "m’", "te", "t'", "t’", "se", "s'", "s’", "le", "la",
-           "les", "l'", "l’", "lui", "leur", "nous", "vous", "y", "en")
-CLAUSE_OPENERS = ("et", "mais", "ou", "même", "meme", "sauf", "seulement", "alors", "donc")
-#: Future stems that are not the infinitive (« aur-ais », « viendr-ait »).
-IRREGULAR_FUTURE_STEMS = ("aur", "ser", "pourr", "fer", "ir", "viendr", "tiendr", "verr",
-                          "voudr", "devr", "saur", "faudr", "vaudr", "mourr", "courr", "enverr",
-                          "cevr", "acquerr", "cueiller", "assiér", "assoir", "pleuvr")
-AVOIR = ("ai", "as", "a", "avons", "avez", "ont", "avais", "avait", "aviez", "avaient")
-OBJECT_BEFORE = ("la", "les", "l'", "l’", "me", "m'", "m’", "te", "t'", "t’", "nous", "vous",
-                 "que", "qu'", "qu’")
 RULE = "supplement"
 
 
 class ConjugationRules:
     """The supplement's rules, over a parsed message and a lexicon."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, data: Supplement, morphology: Morphology,
+                 messages: SpellingGrammarMessages) -> None:
         self.lexicon = lexicon
+        self.data = data
+        self.messages = messages
+        self.verbs = Verbs(lexicon, morphology)
 
     def check(self, doc: Doc) -> list[RawIssue]:
         """Issues of every rule, in text order."""
         tokens = [t for t in doc if not t.is_space]
-        out: list[RawIssue] = []
-        for rule in (self._si_conditional, self._je_third_person, self._nous_future,
-                     self._ca_first_person, self._avoir_participle):
-            out.extend(rule(tokens))
+        out: list[RawIssue] = list(self._si_conditional(tokens))
+        for rule in self.data.person:
+            out.extend(self._person_form(tokens, rule))
+        out.extend(self._avoir_participle(tokens))
         return sorted(out, key=lambda i: i.start)
 
     # -- rules --------------------------------------------------------------------------------
     def _si_conditional(self, tokens) -> Iterator[RawIssue]:
+        si = self.data.si_conditional
         for i, token in enumerate(tokens):
             word = token.lower_
-            if word not in ("si", "s'", "s’") or not _opens_clause(tokens, i):
+            if (word != si.word and word not in si.elided) or not self._opens_clause(tokens, i):
                 continue
-            subjects = SUBJECTS if word == "si" else ("il", "ils")
+            subjects = si.subjects if word == si.word else si.elided_subjects
             if i + 1 >= len(tokens) or tokens[i + 1].lower_ not in subjects:
                 continue
             j = i + 2
             verb = self._skip_clitics(tokens, j)
-            if verb is None or not self._is_verb(verb.lower_):
+            if verb is None or not self.verbs.is_form(verb.lower_):
                 continue
             if self._conditional_or_future(verb.lower_):
-                yield _issue(verb, "grammar.conjugation",
-                             "Après « si », l'imparfait ou le présent, pas le conditionnel "
-                             "ni le futur.", ())
+                yield _issue(verb, "grammar.conjugation", self.messages.si_conditional, ())
 
-    def _je_third_person(self, tokens) -> Iterator[RawIssue]:
+    def _person_form(self, tokens, rule: PersonRule) -> Iterator[RawIssue]:
+        """A verb after the rule's subjects and clitics written with an ending it lists.
+
+        Reported only when the fixed form is a known word (« tiendront » -> « tiendrons »).
+        """
         for i, token in enumerate(tokens):
-            if token.lower_ not in ("je", "j'", "j’"):
+            if token.lower_ not in rule.subjects or (
+                    i > 0 and tokens[i - 1].lower_ in rule.not_after):
                 continue
             verb = self._skip_clitics(tokens, i + 1)
             if verb is None:
                 continue
             form = verb.lower_
-            if form.endswith(("rait", "ra")) and self._is_verb(form):
-                fixed = form[:-1] + "s" if form.endswith("rait") else form + "i"
-                if self.lexicon.knows(fixed):
-                    yield _issue(verb, "grammar.conjugation",
-                                 "Avec « je », la 1re personne du singulier.",
-                                 (match_case(fixed, verb.text),))
-
-    def _nous_future(self, tokens) -> Iterator[RawIssue]:
-        not_subject_after = ("il", "elle", "ils", "elles", "on", "qui", "ce", "cela", "ça", "vous")
-        yield from self._person_form(tokens, ("nous",), not_subject_after, "ront", "rons",
-                                     "Avec « nous », « -rons ».")
-
-    def _ca_first_person(self, tokens) -> Iterator[RawIssue]:
-        yield from self._person_form(tokens, ("ça", "cela", "ceci", "ca"), (), "ais", "ait",
-                                     "Avec « ça », la 3e personne.")
-
-    def _person_form(self, tokens, subjects, not_after, ending: str, fixed_ending: str,
-                     message: str) -> Iterator[RawIssue]:
-        """A verb after ``subjects`` and clitics written with ``ending``, not ``fixed_ending``.
-
-        Reported only when the fixed form is a known word (« tiendront » -> « tiendrons »).
-        """
-        for i, token in enumerate(tokens):
-            if token.lower_ not in subjects or (i > 0 and tokens[i - 1].lower_ in not_after):
+            ending = next((e for e in rule.endings if form.endswith(e)), None)
+            if ending is None or not self.verbs.is_form(form):
                 continue
-            verb = self._skip_clitics(tokens, i + 1)
-            if verb is None or not verb.lower_.endswith(ending) or not self._is_verb(verb.lower_):
-                continue
-            fixed = verb.lower_[: -len(ending)] + fixed_ending
+            fixed = form[: -len(ending)] + rule.endings[ending]
             if self.lexicon.knows(fixed):
-                yield _issue(verb, "grammar.conjugation", message, (match_case(fixed, verb.text),))
+                yield _issue(verb, "grammar.conjugation", rule.message,
+                             (match_case(fixed, verb.text),))
 
     def _avoir_participle(self, tokens) -> Iterator[RawIssue]:
+        rule = self.data.avoir_participle
         for i, token in enumerate(tokens[1:], start=1):
             word = token.lower_
-            if not word.endswith(("ée", "ées", "és")) or tokens[i - 1].lower_ not in AVOIR:
+            if not word.endswith(rule.endings) or tokens[i - 1].lower_ not in rule.auxiliaries:
                 continue
-            verb = self.lexicon.first_group_verb(word)
-            if verb is None or tokens[i - 1].lower_ in ("a",) and i > 1 and \
-                    tokens[i - 2].lower_ == "y":
+            verb = self.verbs.first_group(word)
+            if verb is None or tokens[i - 1].lower_ in rule.impersonal and i > 1 and \
+                    tokens[i - 2].lower_ == rule.impersonal_after:
                 continue
             before = [t.lower_ for t in tokens[max(0, i - 5): i - 1]]
-            if any(w in OBJECT_BEFORE for w in before):
+            if any(w in rule.object_before for w in before):
                 continue  # « la facture que j'ai envoyée », « je les ai reçues »
             if i + 1 < len(tokens) and tokens[i + 1].pos_ not in ("DET", "NUM", "PRON", "ADP",
                                                                   "PUNCT", "ADV"):
                 continue
-            fixed = verb[:-2] + "é"
-            yield _issue(token, "grammar.agreement",
-                         "Avec « avoir », le participe ne s'accorde pas avec le sujet.",
+            fixed = self.verbs.participle(verb)
+            yield _issue(token, "grammar.agreement", self.messages.avoir_participle,
                          (match_case(fixed, token.text),))
 
     # -- helpers ------------------------------------------------------------------------------
     def _skip_clitics(self, tokens, j: int) -> Token | None:
-        while j < len(tokens) and tokens[j].lower_ in CLITICS:
+        while j < len(tokens) and tokens[j].lower_ in self.data.clitics:
             j += 1
         return tokens[j] if j < len(tokens) else None
 
@@ -144,27 +126,24 @@ class ConjugationRules:
         (« prendr-ais ») or an irregular future stem, so that imperfects of verbs whose stem ends
         in r (« mourais », « entriez ») are not taken for conditionals.
         """
-        for ending in ("aient", "ais", "ait", "ions", "iez", "ai"):
+        si = self.data.si_conditional
+        for ending in si.endings:
             if not form.endswith(ending):
                 continue
             stem = form[: -len(ending)]
-            if not stem.endswith("r"):
+            if not stem.endswith(si.stem_final):
                 return False
             infinitives = set(self.lexicon.stems(form))
-            return (stem in infinitives or stem + "e" in infinitives
-                    or stem.endswith(IRREGULAR_FUTURE_STEMS))
+            return (stem in infinitives or stem + si.dropped_final in infinitives
+                    or stem.endswith(si.irregular_stems))
         return False
 
-    def _is_verb(self, word: str) -> bool:
-        return any(s.endswith(("er", "ir", "re", "oir")) and s != word
-                   for s in self.lexicon.stems(word))
-
-
-def _opens_clause(tokens, i: int) -> bool:
-    if i == 0:
-        return True
-    prev = tokens[i - 1]
-    return prev.is_punct and prev.text not in ("'", "’", "-") or prev.lower_ in CLAUSE_OPENERS
+    def _opens_clause(self, tokens, i: int) -> bool:
+        if i == 0:
+            return True
+        prev = tokens[i - 1]
+        return prev.is_punct and prev.text not in ("'", "’", "-") or \
+            prev.lower_ in self.data.si_conditional.clause_openers
 
 
 def _issue(token, code: str, message: str, suggestions: tuple[str, ...]) -> RawIssue:

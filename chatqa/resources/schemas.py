@@ -1,0 +1,518 @@
+"""Schemas of the resource files: every table and key a resource may hold, and what it must be.
+
+``SCHEMAS`` maps a resource name to its pydantic model; ``load_resource(lang, name)`` and
+``load_shared_resource(name)`` validate every file against it, so an unknown key (a typo), a
+missing key, a value of the wrong type, a regular expression that does not compile, a finding
+code no analyzer declares or a message naming an unknown placeholder is a ``ConfigError``
+(E203) naming the file and the key: ``chat -> usage -> entries -> 3 -> pattern: ...``.
+
+The schemas sit here, in one module beside the loader, rather than next to each reader: the
+loader finds a schema by name without importing analyzer code (analyzers import resources,
+never the reverse), the shared files are read by ``io/roles.py``, ``language.py`` and
+``report/redact.py`` alike, and whoever edits a resource reads one file to know its keys
+(spaCy keeps its config schemas in one ``schemas.py`` too). ``privacy.toml`` is validated by
+``chatqa/privacy.py``, which compiles it.
+
+Word lists used for membership are ``frozenset`` (checked in constant time by the rules that
+hold the model); ordered lists (endings tried in turn, options) are tuples.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from chatqa.model import Role
+from chatqa.validation import PathError
+
+
+class ResourcePathError(PathError):
+    """A resource validation error located below the model that raised it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        """An unknown key names the keys the table may hold (extra="forbid" alone does not)."""
+        if isinstance(data, Mapping):
+            for key in data:
+                if key not in cls.model_fields:
+                    raise ResourcePathError(
+                        (key,), f"unknown key; the keys here are {', '.join(cls.model_fields)}"
+                    )
+        return data
+
+
+# --- value types -------------------------------------------------------------------------------
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc}): {pattern!r}") from None
+    return pattern
+
+
+def _template(*fields: str):
+    """A message shown to evaluators; ``fields`` are the placeholders the rule fills in."""
+    allowed = ", ".join(f"{{{f}}}" for f in fields) or "none"
+
+    def check(text: str) -> str:
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        except ValueError as exc:
+            raise ValueError(f"not a valid message ({exc}); write a brace as {{{{ or }}}}") \
+                from None
+        for name in names:
+            if name not in fields:
+                raise ValueError(f"unknown placeholder {{{name}}}; this message may use {allowed}")
+        return text
+
+    return Annotated[StrictStr, Field(min_length=1), AfterValidator(check)]
+
+
+def _spelling_code(code: str) -> str:
+    # the codes are the analyzer's (declared once, in analyzer.py); imported when a resource is
+    # validated, long after both modules are loaded, so there is no import cycle
+    from chatqa.analyzers.spelling_grammar.analyzer import CODES
+
+    if code not in CODES:
+        raise ValueError(f"unknown finding code {code!r}; the codes are {', '.join(CODES)}")
+    return code
+
+
+#: A word or ending of a list: a non-empty string.
+Word = Annotated[StrictStr, Field(min_length=1)]
+#: Words a rule checks membership in.
+Words = frozenset[Word]
+#: Endings or stems tried with ``str.endswith`` (a tuple), or an ordered list.
+Endings = tuple[Word, ...]
+Regex = Annotated[StrictStr, AfterValidator(_regex)]
+Number = Annotated[float, Field(strict=True)]
+LanguageTag = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}$")]
+SpellingCode = Annotated[StrictStr, AfterValidator(_spelling_code)]
+Message = _template()
+MessageWord = _template("word")
+MessageTriggerVerb = _template("trigger", "verb")
+MessageDeterminerNoun = _template("determiner", "noun")
+MessageNoun = _template("noun")
+
+
+# --- timing.toml ---------------------------------------------------------------------------------
+class TimingCuePatterns(_Strict):
+    """``[relaunch]`` / ``[hold]``: regular expressions on the folded text."""
+
+    patterns: tuple[Regex, ...] = Field(min_length=1)
+
+
+class TimingDuration(_Strict):
+    """``[duration]``: the regular expression of a promised duration."""
+
+    pattern: StrictStr
+
+
+class TimingResource(_Strict):
+    """``resources/<lang>/timing.toml``: cue phrases and duration words of the timing analyzer."""
+
+    relaunch: TimingCuePatterns
+    hold: TimingCuePatterns
+    duration: TimingDuration
+    numbers: dict[Word, Annotated[Number, Field(ge=0)]] = Field(min_length=1)
+    units: dict[Word, Annotated[Number, Field(gt=0)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _duration_pattern(self) -> TimingResource:
+        where = ("duration", "pattern")
+        try:
+            pattern = self.duration.pattern.format(number_words="un", unit_words="s")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ResourcePathError(where, f"the placeholders are {{number_words}} and "
+                                           f"{{unit_words}}; got {exc!r}") from None
+        try:
+            groups = re.compile(pattern).groupindex
+        except re.error as exc:
+            raise ResourcePathError(where, f"not a valid regular expression ({exc})") from None
+        missing = [g for g in ("digits", "word", "unit") if g not in groups]
+        if missing:
+            raise ResourcePathError(
+                where, f"needs the named groups digits, word and unit; missing {missing}")
+        return self
+
+
+# --- spelling_grammar.toml -----------------------------------------------------------------------
+class SpellingGrammarMessages(_Strict):
+    """``[messages]``: what an evaluator reads with each finding of a rule written in code."""
+
+    unknown_word: MessageWord
+    grammalecte_unknown_word: Message
+    foreign_language: Message
+    capital: Message
+    inversion_hyphen: Message
+    missing_ne: Message
+    aux_infinitive: Message
+    infinitive_expected: MessageTriggerVerb
+    je_person: Message
+    je_auxiliary: Message
+    subject_verb: MessageDeterminerNoun
+    adjective_number: MessageNoun
+    participle_number: Message
+    participle_gender: MessageNoun
+    ces_cest: Message
+    a_accent: Message
+    a_verb: Message
+    son_sont: Message
+    on_ont: Message
+    et_est: Message
+    si_conditional: Message
+    avoir_participle: Message
+
+
+class Morphology(_Strict):
+    """``[morphology]``: verb endings the rules read Hunspell's stems with."""
+
+    infinitive_endings: Endings = Field(min_length=1)
+    first_group: Word
+    participle: Word
+
+
+class UsageEntry(_Strict):
+    """One ``[chat.usage] entries`` item: a usage error as a regular expression."""
+
+    pattern: Regex
+    code: SpellingCode
+    message: Message
+    suggestion: StrictStr
+    raw: StrictBool = False
+
+
+class ChatUsage(_Strict):
+    """``[chat.usage]``."""
+
+    entries: tuple[UsageEntry, ...]
+
+
+class ChatCapital(_Strict):
+    """``[chat.capital]``."""
+
+    openers: Endings
+
+
+class ChatHyphen(_Strict):
+    """``[chat.hyphen]``."""
+
+    pronouns: Endings
+    verbs: Endings
+    clause_starters: Words
+
+
+class NegationRewrite(_Strict):
+    """A prefix of a negation span rewritten when « ne » is added (« c'est » -> « ce n'est »)."""
+
+    prefix: Regex
+    replacement: StrictStr
+
+
+class ChatNegation(_Strict):
+    """``[chat.negation]``."""
+
+    words: Endings
+    exceptions: Regex
+    comparative: Word
+    not_after_plus: Endings
+    comparative_ends: Words
+    ne_forms: Words
+    span_from: Words
+    ne: Word
+    ne_elided: Word
+    elision_initials: Word
+    rewrites: tuple[NegationRewrite, ...]
+
+
+class ChatForeign(_Strict):
+    """``[chat.foreign]``: when a sentence is reported once as in another language."""
+
+    min_words: StrictInt = Field(ge=1)
+    min_confidence: Number = Field(ge=0, le=1)
+    min_unknown_ratio: Number = Field(ge=0, le=1)
+    languages: tuple[LanguageTag, ...] = Field(min_length=2)
+
+
+class Chat(_Strict):
+    """``[chat]``: the chat-aware layer."""
+
+    accepted_words: Endings
+    abbreviations: Endings
+    clitics: Endings
+    name_titles: Endings
+    protected: dict[Word, Regex]
+    capital: ChatCapital
+    hyphen: ChatHyphen
+    negation: ChatNegation
+    foreign: ChatForeign
+    usage: ChatUsage
+
+
+class SiConditional(_Strict):
+    """``[supplement.si_conditional]``."""
+
+    word: Word
+    subjects: Words
+    elided: Words
+    elided_subjects: Words
+    clause_openers: Words
+    endings: Endings = Field(min_length=1)
+    stem_final: Word
+    dropped_final: Word
+    irregular_stems: Endings
+
+
+class PersonRule(_Strict):
+    """One ``[[supplement.person]]`` rule: a verb ending that does not fit its subject."""
+
+    subjects: Words = Field(min_length=1)
+    not_after: Words = frozenset()
+    endings: dict[Word, StrictStr] = Field(min_length=1)
+    message: Message
+
+
+class AvoirParticiple(_Strict):
+    """``[supplement.avoir_participle]``."""
+
+    auxiliaries: Words
+    endings: Endings = Field(min_length=1)
+    impersonal: Words
+    impersonal_after: Word
+    object_before: Words
+
+
+class Supplement(_Strict):
+    """``[supplement]``: conjugation errors checked whatever the backend."""
+
+    clitics: Words
+    si_conditional: SiConditional
+    person: tuple[PersonRule, ...]
+    avoir_participle: AvoirParticiple
+
+
+class BuiltinRules(_Strict):
+    """``[builtin.rules]``: word lists of the builtin agreement and conjugation rules."""
+
+    auxiliaries: Words
+    infinitive_triggers: Words
+    clitics: Words
+    adverbs: Words
+    plural_determiners: Words
+    singular_determiners: Words
+    feminine_nouns: Words
+    impersonal_auxiliaries: Words
+    impersonal_subjects: Words
+    participle_endings: Endings = Field(min_length=1)
+    second_plural_ending: Word
+    preposition_triggers: Words
+    faire_triggers: Words
+    second_plural_subjects: Words
+    passive_agents: Words
+    aller_forms: Words
+    aller_subjects: Words
+    je: Words
+    je_elided: Words
+    not_between_je_and_verb: Words
+    je_endings: dict[Word, StrictStr]
+    je_avoir: Words
+    je_etre: Words
+    je_auxiliaries: Endings
+    not_third_singular: Endings = Field(min_length=1)
+    third_singular_ending: Word
+    third_plural_suffix: Word
+    plural_endings: Endings = Field(min_length=1)
+    plural_suffix: Word
+    etre_plural: Words
+    etre_singular: Words
+    feminine_suffix: Word
+
+
+class Confusion(_Strict):
+    """A homophone confusion read from the next word: ``word`` written, ``fix`` meant."""
+
+    word: Word
+    fix: Word
+
+
+class CesConfusion(_Strict):
+    """``[builtin.homophones.ces]``."""
+
+    words: Words
+    fix: Word
+    before: Words
+
+
+class AConfusion(Confusion):
+    """``[builtin.homophones.a]``."""
+
+    before: Words
+    subject_pos: Words
+    subjects: Words
+
+
+class AAccentConfusion(Confusion):
+    """``[builtin.homophones.a_accent]``."""
+
+    after: Words
+
+
+class SonConfusion(Confusion):
+    """``[builtin.homophones.son]``."""
+
+    before: Words
+    before_endings: Endings
+
+
+class EtConfusion(Confusion):
+    """``[builtin.homophones.et]``."""
+
+    before: Words
+
+
+class Homophones(_Strict):
+    """``[builtin.homophones]``: homophone confusions every backend runs."""
+
+    plural_subjects: Words
+    ces: CesConfusion
+    a: AConfusion
+    a_accent: AAccentConfusion
+    son: SonConfusion
+    on: Confusion
+    et: EtConfusion
+
+
+class Alphabet(_Strict):
+    """``[builtin.alphabet]``: letters of the one-edit suggestion search, and accents."""
+
+    letters: Word
+    accents: dict[Annotated[StrictStr, Field(min_length=1, max_length=1)], Word]
+
+    @field_validator("accents")
+    @classmethod
+    def _one_letter_per_accent(cls, accents: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        for letter, forms in accents.items():
+            if not forms.startswith(letter):
+                raise ResourcePathError((letter,), f"must start with {letter!r} itself")
+            for form in forms:
+                if seen.setdefault(form, letter) != letter:
+                    raise ResourcePathError(
+                        (letter,), f"{form!r} is also an accented form of {seen[form]!r}")
+        return accents
+
+
+class Builtin(_Strict):
+    """``[builtin]``: the builtin backend (Hunspell and rules on spaCy's parse)."""
+
+    dictionary: Word
+    max_suggestions: StrictInt = Field(ge=0)
+    max_suggestion_word_chars: StrictInt = Field(ge=1)
+    rules: BuiltinRules
+    homophones: Homophones
+    alphabet: Alphabet
+
+
+class Grammalecte(_Strict):
+    """``[grammalecte]``: options and the mapping of rule ids and types to codes."""
+
+    disabled_options: Endings
+    enabled_options: Endings
+    rule_ids: dict[Regex, SpellingCode] = Field(default_factory=dict)
+    types: dict[Word, SpellingCode]
+
+
+class LanguageTool(_Strict):
+    """``[languagetool]``: rules turned off and the mapping of rule ids and categories."""
+
+    disabled_rules: Endings
+    rule_ids: dict[Regex, SpellingCode]
+    categories: dict[Word, SpellingCode]
+
+
+class SpellingGrammarResource(_Strict):
+    """``resources/<lang>/spelling_grammar.toml``: data of the spelling_grammar analyzer."""
+
+    messages: SpellingGrammarMessages
+    morphology: Morphology
+    chat: Chat
+    supplement: Supplement
+    builtin: Builtin
+    grammalecte: Grammalecte
+    languagetool: LanguageTool
+
+
+# --- shared resources ----------------------------------------------------------------------------
+class LanguageResource(_Strict):
+    """``resources/language.toml``: detecting a conversation's language, and language tags."""
+
+    placeholder: Regex
+    min_words: StrictInt = Field(ge=1)
+    min_confidence: Number = Field(ge=0, le=1)
+    max_chars: StrictInt = Field(ge=1)
+    names: dict[Word, LanguageTag]
+
+
+class RoleFlags(_Strict):
+    """``[flags]`` of roles.toml."""
+
+    bot: list[Word]
+
+
+class RoleNames(_Strict):
+    """``[names]`` of roles.toml."""
+
+    metadata_fields: list[Word]
+
+
+class RolesResource(_Strict):
+    """``resources/roles.toml``: role aliases, bot flags, participant name fields."""
+
+    aliases: dict[Role, list[Word]]
+    flags: RoleFlags
+    names: RoleNames
+
+
+class RedactionResource(_Strict):
+    """``resources/redaction.toml``: the regex fallback of ``chatqa report --redact``."""
+
+    patterns: dict[Word, Regex]
+    replacement: dict[Word, StrictStr]
+
+    @model_validator(mode="after")
+    def _every_pattern_replaced(self) -> RedactionResource:
+        for name in self.patterns:
+            if name not in self.replacement:
+                raise ResourcePathError(("replacement", name),
+                                        "missing: every pattern needs a replacement")
+        return self
+
+
+#: Resource name -> schema. Names of ``resources/<lang>/<name>.toml`` and of the shared
+#: ``resources/<name>.toml`` never collide.
+SCHEMAS: Mapping[str, type[_Strict]] = {
+    "timing": TimingResource,
+    "spelling_grammar": SpellingGrammarResource,
+    "language": LanguageResource,
+    "roles": RolesResource,
+    "redaction": RedactionResource,
+}
