@@ -122,6 +122,17 @@ def frozen_status(path: Path) -> tuple[str, bool, str]:
     return digest, False, note
 
 
+#: Codes the labelled sets were written with, renamed since (a frozen set is never edited).
+LEGACY_CODES = {"spelling": "spelling.word", "style": "style.remark",
+                "register.foreign_language": "language.foreign"}
+
+
+def with_current_codes(row: dict) -> dict:
+    """A chat-set row whose marked errors carry today's codes."""
+    errors = [{**e, "code": LEGACY_CODES.get(e["code"], e["code"])} for e in row["errors"]]
+    return {**row, "errors": errors}
+
+
 def matches(finding: tuple[int, int, str], error: dict, *, by_code: bool) -> bool:
     """A finding matches a marked error when it overlaps it and is at most twice its length
     (and, ``by_code``, has the same code)."""
@@ -293,7 +304,8 @@ def main() -> int:
         if not path.is_file():
             print(f"{label}: {path.relative_to(REPO)} not found, skipped")
             continue
-        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        rows = [with_current_codes(json.loads(line))
+                for line in path.read_text("utf-8").splitlines() if line.strip()]
         limited = args.limit is not None and args.limit < len(rows)
         chat_sets.append((label, path, rows[: args.limit], allow, limited))
     pmc = pmc_advisor_texts() if public else []

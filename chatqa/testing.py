@@ -18,7 +18,7 @@ The checks (``CHECKS``, in order):
 * ``check_declarations``: a ``MessageAnalyzer`` or a ``ConversationAnalyzer`` (not both), with
   ``name``, ``requires``, ``metrics`` (``MetricSpec``), ``codes`` and ``version``.
 * ``check_names``: metric names follow ``METRIC_NAME_RULES`` (snake_case, unit last), codes
-  are ``family.kind`` (``CODE_NAME_RULE``), save the listed ``KNOWN_BARE_CODES``.
+  are ``family.kind`` (``CODE_NAME_RULE``).
 * ``check_metrics``: every result holds exactly the declared metrics of its level.
 * ``check_metric_values``: values fit their unit (seconds and counts >= 0, counts whole,
   ratios in [0, 1], no infinity).
@@ -71,7 +71,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKS",
     "CODE_NAME_RULE",
-    "KNOWN_BARE_CODES",
     "METRIC_NAME_RULES",
     "analyzer_parameters",
     "check_analyzer",
@@ -93,12 +92,6 @@ METRIC_NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 #: A finding code is ``family.kind``, both snake_case.
 CODE_NAME_RULE: re.Pattern[str] = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-#: Codes known not to be ``family.kind`` yet, per analyzer. This is debt, not a rule: the
-#: check fails on a bare code not listed here, and on a listed code that is no longer bare,
-#: so the list can only shrink. The listed codes are reported with a warning.
-KNOWN_BARE_CODES: Mapping[str, frozenset[str]] = {
-    "spelling_grammar": frozenset({"spelling", "style"}),  # issue 7: rename
-}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRES = re.compile(r"^(?:doc|token|span)\.[a-z_]+$")
 
@@ -410,19 +403,11 @@ def check_names(s: _Subject) -> None:
             "unit last: '_s', '_per_100_words', '_ratio'; counts are plural nouns or '_count'"
         )
     bare = {c for c in a.codes if not CODE_NAME_RULE.match(c)}
-    known = KNOWN_BARE_CODES.get(a.name, frozenset())
-    if bare - known:
-        problems.append(f"codes {sorted(bare - known)} are not 'family.kind' "
+    if bare:
+        problems.append(f"codes {sorted(bare)} are not 'family.kind' "
                         "(e.g. 'grammar.agreement')")
-    if known - bare:
-        problems.append(f"codes {sorted(known - bare)} are listed in "
-                        "chatqa.testing.KNOWN_BARE_CODES but are no longer bare codes of this "
-                        "analyzer: remove them from the list")
     if problems:
         raise s.fail(check, "; ".join(problems))
-    if bare:
-        warnings.warn(f"analyzer '{a.name}': codes {sorted(bare)} are not 'family.kind' "
-                      "(known exception, chatqa.testing.KNOWN_BARE_CODES)", stacklevel=3)
 
 
 def check_metrics(s: _Subject) -> None:

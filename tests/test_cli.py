@@ -95,7 +95,7 @@ def test_cli_report_highlights_findings_with_their_suggestion(tmp_path):
     main(["score", str(src), "--out", str(tmp_path / "out"), "--no-progress"])
     assert main(["report", str(tmp_path / "out")]) == 0
     html = (tmp_path / "out" / "report.html").read_text("utf-8")
-    assert '<mark title="spelling → problème">probleme</mark>' in html
+    assert '<mark title="spelling.word → problème">probleme</mark>' in html
     assert ">nan<" not in html   # criteria without evidence show an empty cell
 
 

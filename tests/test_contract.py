@@ -11,7 +11,7 @@ from conftest import REPO
 
 from chatqa.analyzers.base import analyzers
 from chatqa.analyzers.factories import register_analyzers
-from chatqa.testing import CHECKS, KNOWN_BARE_CODES, iter_checks
+from chatqa.testing import CHECKS, iter_checks
 
 register_analyzers()
 NAMES = sorted(analyzers.get_all())
@@ -41,5 +41,3 @@ def test_contract_samples_give_findings_to_check(contract, name):
     assert found, f"no finding of '{name}' on chatqa.testing's samples: add a sample for it"
 
 
-def test_contract_known_bare_codes_name_registered_analyzers():
-    assert set(KNOWN_BARE_CODES) <= set(NAMES)

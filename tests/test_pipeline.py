@@ -272,14 +272,14 @@ def test_pipeline_mixed_languages_in_one_archive_give_one_table(pipe, tmp_path):
 def test_pipeline_participants_names_are_not_spelling_errors(pipe, make_conversation):
     text = "Merci, ozturk vous rappellera demain."   # a lowercase surname mid-sentence
     bare = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n1")
-    assert [f.text for f in pipe.score(bare).findings if f.code == "spelling"] == ["ozturk"]
+    assert [f.text for f in pipe.score(bare).findings if f.code == "spelling.word"] == ["ozturk"]
     assert pipe.score(bare).metrics["advisor_language_errors"] == 1
     from dataclasses import replace as with_
     named = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n2")
     named = with_(named, messages=(named.messages[0],
                                    with_(named.messages[1], author="Maëlys Öztürk")))
     res = pipe.score(named)   # the author's name, folded, covers « ozturk »
-    assert not [f for f in res.findings if f.code == "spelling"]
+    assert not [f for f in res.findings if f.code == "spelling.word"]
     assert res.metrics["advisor_language_errors"] == 0
     assert res.messages.loc[1, "language_errors"] == 0
     by_metadata = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, text), id="n3",
@@ -329,7 +329,7 @@ def test_pipeline_long_message_is_analysed_up_to_the_grid_cap(tmp_path, make_con
     assert len(cut) == 1 and cut[0].start == cut[0].end == long.rfind(" ", 150, 200)
     assert cut[0].details == {"length": len(long), "analysed_chars": cut[0].start}
     assert res.messages["text"].iloc[1] == long  # the tables keep the whole text
-    assert not [f for f in res.findings if f.code == "spelling"]  # « patiance » was not read
+    assert not [f for f in res.findings if f.code == "spelling.word"]  # « patiance » was not read
     assert all(f.end <= cut[0].start for f in res.findings if f.message_index == 1)
 
 

@@ -314,20 +314,6 @@ def test_testing_check_names_fails(analyzer, match, nlp_fr):
     assert re.search(match, failure(analyzer, "check_names", nlp_fr))
 
 
-def test_testing_known_bare_codes_cannot_go_stale(nlp_fr, monkeypatch):
-    import chatqa.testing
-
-    monkeypatch.setattr(chatqa.testing, "KNOWN_BARE_CODES",
-                        {"questions": frozenset({"question"})})
-    message = failure(Questions(), "check_names", nlp_fr)
-    assert "KNOWN_BARE_CODES but are no longer bare codes" in message
-    # a listed bare code passes, reported with a warning
-    checks = {c.__name__: c for c in iter_checks(BareCode(), nlp=nlp_fr)}
-    with pytest.warns(UserWarning, match=r"codes \['question'\] are not 'family.kind' "
-                                         r"\(known exception"):
-        checks["check_names"]()
-
-
 # -- check_metrics and check_metric_values ---------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class UndeclaredMetric(Questions):

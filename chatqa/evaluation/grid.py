@@ -49,7 +49,7 @@ GRIDS_DIR = Path(__file__).resolve().parent.parent / "grids"
 NA = "na"
 INF = math.inf
 
-#: A weight's key in ``weights.codes``: a code (``spelling``, ``grammar.agreement``) or a code
+#: A weight's key in ``weights.codes``: a code (``spelling.word``, ``grammar.agreement``) or a code
 #: family (``grammar.*``, every code starting with ``grammar.``).
 CODE_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?")
 
@@ -343,7 +343,7 @@ class Weights(_Strict):
             if not CODE_KEY.fullmatch(key):
                 raise GridPathError(
                     (key,), f"{key!r} is neither a finding code (`grammar.agreement`, "
-                    "`spelling`) nor a code family (`grammar.*`)",
+                    "`spelling.word`) nor a code family (`grammar.*`)",
                 )
         return codes
 

@@ -146,7 +146,7 @@ class _Echo:
         customer = [d for m, d in zip(conversation.messages, context.docs, strict=True)
                     if m.role.value == "customer"]
         assert all(d is not None for d in customer), "customer messages were not parsed"
-        spelling = [f for f in context.findings("spelling_grammar") if f.code == "spelling"]
+        spelling = [f for f in context.findings("spelling_grammar") if f.code == "spelling.word"]
         assert all(f.message_index is not None for f in spelling)
         assert "advisor_language_errors" in context.summaries
         return Analysis({"customer_tokens": float(sum(len(d) for d in customer)),

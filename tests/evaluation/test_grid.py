@@ -196,7 +196,7 @@ def test_grid_unreachable_band_or_condition_is_an_error(tmp_path, body, location
     assert problem in str(info.value)
 
 
-CODES = {"spelling", "grammar.agreement", "grammar.negation", "typography.capital",
+CODES = {"spelling.word", "grammar.agreement", "grammar.negation", "typography.capital",
          "timing.hold"}
 METRICS = {"advisor_words", "first_response_s", "holds_broken"}
 
@@ -209,11 +209,13 @@ METRICS = {"advisor_words", "first_response_s", "holds_broken"}
          r"grid emits 'grammar\.foo'; codes of family 'grammar': \['grammar\.agreement', "
          r"'grammar\.negation'\]"),
         ("codes={'style.*'=1}", "", GridError,
-         r"\[E302\].*codes -> style\.\*: .*families emitted: \['grammar\.\*', 'timing\.\*', "
-         r"'typography\.\*'\]"),
+         r"\[E302\].*codes -> style\.\*: .*families emitted: \['grammar\.\*', "
+         r"'spelling\.\*', 'timing\.\*', 'typography\.\*'\]"),
         ("metrics={nope_s=1}", "", ConfigError, r"\[E303\].*'x'.*'nope_s'"),
-        ("codes={'spelling'=1}", "per_100='words_nope'\n", ConfigError, r"\[E303\].*'words_nope'"),
-        ("codes={'spelling'=1}", "applicable_if={any=[{metric='holds_broken'},{metric='nope'}]}\n",
+        ("codes={'spelling.word'=1}", "per_100='words_nope'\n", ConfigError,
+         r"\[E303\].*'words_nope'"),
+        ("codes={'spelling.word'=1}",
+         "applicable_if={any=[{metric='holds_broken'},{metric='nope'}]}\n",
          ConfigError, r"\[E303\].*'nope'"),
     ],
 )

@@ -13,6 +13,7 @@ import tomllib
 import pytest
 from conftest import REPO
 
+from chatqa.analyzers.spelling_grammar.analyzer import SEVERITY
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import load_grid, validate_grid
 from chatqa.evaluation.rules import propose_form_levels
@@ -26,19 +27,18 @@ name = "doc"
 order = ["a_ameliorer", "bon", "exceptionnel"]
 points = { a_ameliorer = 0, bon = 1, exceptionnel = 2 }
 """
-SEVERITY = {"spelling": Severity.MAJOR, "grammar": Severity.MAJOR, "typography": Severity.MINOR,
-            "register": Severity.MINOR}
 
 
 def _findings(*located: tuple[int, str]) -> list[Finding]:
     return [Finding("spelling_grammar", code, message_index=i, start=0, end=1, text="x",
-                    severity=SEVERITY[code.split(".")[0]]) for i, code in located]
+                    severity=SEVERITY.get(code.split(".")[0], Severity.INFO))
+            for i, code in located]
 
 
 ERRORS_OF_THE_SECOND_CHAT = _findings(
-    (1, "grammar.agreement"), (1, "typography.capital"), (3, "spelling"),
+    (1, "grammar.agreement"), (1, "typography.capital"), (3, "spelling.word"),
     (3, "grammar.negation"), (4, "typography.hyphen"), (4, "typography.capital"),
-    (5, "typography.hyphen"), (6, "grammar.agreement"), (7, "register.foreign_language"),
+    (5, "typography.hyphen"), (6, "grammar.agreement"), (7, "language.foreign"),
 )
 
 #: example name -> [(metrics, findings)], one proposal printed per case

@@ -7,6 +7,7 @@ import tomllib
 
 import pytest
 
+from chatqa.analyzers.spelling_grammar.analyzer import SEVERITY
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import load_grid, validate_grid
 from chatqa.evaluation.rules import propose_form_levels
@@ -20,8 +21,6 @@ order = ["a_ameliorer", "bon", "exceptionnel"]
 points = { a_ameliorer = 0, bon = 1, exceptionnel = 2 }
 """
 
-SEVERITY = {"spelling": Severity.MAJOR, "grammar": Severity.MAJOR, "typography": Severity.MINOR,
-            "register": Severity.MINOR, "style": Severity.INFO, "timing": Severity.INFO}
 
 
 def make_grid(criteria: str):
@@ -32,7 +31,7 @@ def findings(*codes: str) -> list[Finding]:
     """One finding per code, in message i, with the severity spelling_grammar gives it."""
     return [
         Finding("t", code, message_index=i, start=0, end=1, text="x",
-                severity=SEVERITY[code.split(".")[0]])
+                severity=SEVERITY.get(code.split(".")[0], Severity.INFO))
         for i, code in enumerate(codes)
     ]
 
@@ -68,13 +67,13 @@ codes = { "grammar.*" = 2, "grammar.negation" = 0.5, "typography.capital" = 0 }
         # 4 minor hyphens: 4 × 0.25 = 1.0 -> exactly on the edge, [1, 3) bon
         (("typography.hyphen",) * 4, 1.0, "bon"),
         # grammar.agreement takes its family's 2 (not major's 1); spelling major 1: 2 + 1 = 3
-        (("grammar.agreement", "spelling"), 3.0, "a_ameliorer"),
+        (("grammar.agreement", "spelling.word"), 3.0, "a_ameliorer"),
         # grammar.negation: its own code's 0.5 beats the family's 2; + spelling 1 = 1.5
-        (("grammar.negation", "spelling"), 1.5, "bon"),
+        (("grammar.negation", "spelling.word"), 1.5, "bon"),
         # typography.capital weighs 0 (its code beats minor); style is info, not weighted: 0
-        (("typography.capital",) * 10 + ("style",), 0.0, "exceptionnel"),
+        (("typography.capital",) * 10 + ("style.remark",), 0.0, "exceptionnel"),
         # 2 × 2 grammar.* + 2 × 0.25 minor + 0.5 negation = 4 + 0.5 + 0.5 = 5
-        (("grammar.usage", "grammar.homophone", "typography.hyphen", "register.foreign_language",
+        (("grammar.usage", "grammar.homophone", "typography.hyphen", "language.foreign",
           "grammar.negation"), 5.0, "a_ameliorer"),
     ],
 )
@@ -86,7 +85,7 @@ def test_rules_weighted_score_weights_by_code_family_severity(codes, score, leve
 
 
 def test_rules_weighted_score_reason_spells_the_arithmetic():
-    found = findings("grammar.usage", "grammar.usage", "grammar.negation", "spelling",
+    found = findings("grammar.usage", "grammar.usage", "grammar.negation", "spelling.word",
                      "typography.hyphen", "typography.capital")
     proposal = propose(make_grid(WEIGHTED), {}, found)
     # codes in the grid's order (grammar.* then grammar.negation), then severities:
@@ -99,11 +98,12 @@ def test_rules_weighted_score_reason_spells_the_arithmetic():
 
 
 def test_rules_weighted_score_evidence_is_the_findings_that_counted():
-    found = findings("grammar.usage", "typography.capital", "style", "spelling", "timing.hold")
+    found = findings("grammar.usage", "typography.capital", "style.remark", "spelling.word",
+                     "timing.hold")
     proposal = propose(make_grid(WEIGHTED), {}, found)
     # capital weighs 0 and style has no weight: left out; timing.hold is an evidence code
     assert [(e.name, e.message_index) for e in proposal.evidence] == [
-        ("grammar.usage", 0), ("spelling", 3), ("timing.hold", 4)]
+        ("grammar.usage", 0), ("spelling.word", 3), ("timing.hold", 4)]
 
 
 PER_100 = """
@@ -121,12 +121,12 @@ severities = { major = 1, minor = 0.25 }
     "words, codes, level, confidence",
     [
         # 3 major in 200 words: 100 × 3 / 200 = 1.5 -> bon; 0.5 from edge 1 (margin 0.5) -> 1.0
-        (200.0, ("spelling",) * 3, "bon", 1.0),
+        (200.0, ("spelling.word",) * 3, "bon", 1.0),
         # 3 major in 50 words: 100 × 3 / 50 = 6 -> a_ameliorer; 3 away from edge 3 -> 1.0
-        (50.0, ("spelling",) * 3, "a_ameliorer", 1.0),
+        (50.0, ("spelling.word",) * 3, "a_ameliorer", 1.0),
         # 2 major + 4 minor = 3 in 109 words: 2.752 -> bon; 0.248 from edge 3:
         # 0.5 + 0.5 × 0.248 / 0.5 = 0.748 -> 0.75
-        (109.0, ("spelling",) * 2 + ("typography.hyphen",) * 4, "bon", 0.75),
+        (109.0, ("spelling.word",) * 2 + ("typography.hyphen",) * 4, "bon", 0.75),
         # no error in 20 words: 0 -> exceptionnel; 1 from edge 1 -> 1.0
         (20.0, (), "exceptionnel", 1.0),
     ],

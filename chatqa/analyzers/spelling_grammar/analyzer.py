@@ -26,7 +26,7 @@ NAN = math.nan
 
 #: Stable finding codes, whatever the backend.
 CODES: Mapping[str, str] = {
-    "spelling": "A word the French lexicon does not know, or a wrong accent.",
+    "spelling.word": "A word the French lexicon does not know, or a wrong accent.",
     "grammar.agreement": "Agreement: determiner-noun, subject-verb, past participle.",
     "grammar.conjugation": "Conjugation: -er / -é / -ez, person after « je », mood.",
     "grammar.homophone": "Homophone confusion: a/à, et/est, ces/c'est, son/sont, on/ont...",
@@ -38,14 +38,14 @@ CODES: Mapping[str, str] = {
     "typography.link": "Malformed link the customer cannot open (« http:/www… »).",
     "typography.punctuation": "Punctuation error reported by the backend.",
     "typography.other": "Other typography issue reported by the backend.",
-    "style": "Style remark (pleonasm, repetition); not counted as an error.",
-    "register.foreign_language": "A sentence in another language, reported once.",
+    "style.remark": "Style remark (pleonasm, repetition); not counted as an error.",
+    "language.foreign": "A sentence in another language, reported once.",
 }
 #: Severity of each code family.
 SEVERITY = {"spelling": Severity.MAJOR, "grammar": Severity.MAJOR,
-            "typography": Severity.MINOR, "register": Severity.MINOR, "style": Severity.INFO}
+            "typography": Severity.MINOR, "language": Severity.MINOR, "style": Severity.INFO}
 #: Codes that are reported but not counted as errors.
-NOT_COUNTED = frozenset({"style"})
+NOT_COUNTED = frozenset({"style.remark"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +99,7 @@ class SpellingGrammarAnalyzer:
         customer and the advisor are conversation context, applied here.
         """
         kept = tuple(f for f in analysis.findings
-                     if not (f.code == "spelling" and fold(f.text) in names))
+                     if not (f.code == "spelling.word" and fold(f.text) in names))
         if len(kept) == len(analysis.findings):
             return analysis
         return Analysis(metrics=_error_metrics(kept, analysis.metrics["words"]), findings=kept)
@@ -118,7 +118,7 @@ class SpellingGrammarAnalyzer:
         details: dict[str, Any] = {"rule_id": issue.rule_id, "backend": issue.backend,
                                    "message": issue.message}
         suggestions = issue.suggestions
-        if issue.code == "spelling" and not suggestions:
+        if issue.code == "spelling.word" and not suggestions:
             # looked up only now, for the issues the chat layer kept: suggesting is slow
             suggestions = self.chat.lexicon.suggest(text[issue.start:issue.end])
         suggestions = suggestions[: self.max_suggestions]

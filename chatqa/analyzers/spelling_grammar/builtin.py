@@ -224,7 +224,7 @@ class BuiltinChecker:
                 continue
             # suggestions are looked up later, only for the issues the chat layer keeps
             out.append(RawIssue(token.idx + lead, token.idx + lead + len(core), "hunspell",
-                                "spelling", self.rules.messages.unknown_word.format(word=core),
+                                "spelling.word", self.rules.messages.unknown_word.format(word=core),
                                 (), self.name))
         return out
 

@@ -5,7 +5,7 @@ Whatever the backend, this layer
 * drops issues on text that is not prose: URLs, e-mails, phone, order and ticket numbers,
   amounts, dates, emojis, placeholders (``_Name1_``), acronyms, brand names of the client's
   allow-list, accepted chat words (« mail », « ok », « appli ») and people's names;
-* reports a sentence in another language once (``register.foreign_language``) instead of
+* reports a sentence in another language once (``language.foreign``) instead of
   word by word;
 * adds the checks backends miss or bury: lowercase sentence start (``typography.capital``),
   missing hyphen in an inversion (``typography.hyphen``), missing « ne »
@@ -154,7 +154,7 @@ class ChatLayer:
                 continue
             if any(_overlaps(issue.start, issue.end, s.start, s.end) for s in foreign):
                 continue
-            if issue.code == "spelling" and self._allowed_word(text, issue.start, issue.end):
+            if issue.code == "spelling.word" and self._allowed_word(text, issue.start, issue.end):
                 continue
             if issue.code == "typography.capital" and not self._capital_counts(doc, sentences,
                                                                                issue):
@@ -164,7 +164,7 @@ class ChatLayer:
             kept.append(issue)
         for sentence in foreign:
             kept.append(RawIssue(
-                sentence.start, sentence.end, "chat_foreign_language", "register.foreign_language",
+                sentence.start, sentence.end, "chat_foreign_language", "language.foreign",
                 self.rules.messages.foreign_language, (), LAYER,
             ))
         own: list[RawIssue] = []
@@ -211,7 +211,7 @@ class ChatLayer:
             consequence = False
             for o in own:
                 if o.code in ("typography.hyphen", "grammar.homophone") and \
-                        k.code != "spelling" and o.start <= k.start <= _next_word_end(
+                        k.code != "spelling.word" and o.start <= k.start <= _next_word_end(
                             text, o.end, skip=self.rules.clitics):
                     consequence = True
                 if o.code == k.code == "grammar.negation" and (

@@ -106,7 +106,7 @@ class GrammalecteChecker:
                 for err in _merge_parts(grammar):
                     issues.append(self._issue(err, err["sType"], err["sRuleId"], offset))
                 for err in spelling:
-                    issues.append(self._issue(err, "WORD", "spelling", offset))
+                    issues.append(self._issue(err, "WORD", "spelling.word", offset))
             offset += len(line) + 1
         return issues
 

@@ -21,7 +21,7 @@ class RawIssue:
     start: int
     end: int
     rule_id: str                   # the backend's own id, e.g. "conj_j" or "FR_SPELLING_RULE"
-    code: str                      # chatqa's stable code, e.g. "grammar.conjugation", "spelling"
+    code: str                      # chatqa's stable code, e.g. "grammar.conjugation"
     message: str                   # short explanation for the evaluator
     suggestions: tuple[str, ...] = ()
     backend: str = ""

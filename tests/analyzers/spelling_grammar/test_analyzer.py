@@ -49,7 +49,7 @@ def test_spelling_grammar_chat_text_is_not_flagged(builtin, nlp_fr, text):
 @pytest.mark.parametrize(
     ("text", "code", "flagged", "suggestion"),
     [
-        ("Il y a un probleme avec votre ligne.", "spelling", "probleme", "problème"),
+        ("Il y a un probleme avec votre ligne.", "spelling.word", "probleme", "problème"),
         ("bonjour, je regarde votre dossier.", "typography.capital", "bonjour", "Bonjour"),
         ("Pouvez vous me confirmer votre adresse ?", "typography.hyphen", "Pouvez vous",
          "Pouvez-vous"),
@@ -86,7 +86,7 @@ def test_spelling_grammar_foreign_sentence_is_reported_once(builtin, nlp_fr):
     text = ("Your order has been shipped and will arrive within 3 business days. "
             "Je reste à votre disposition.")
     (finding,) = _findings(builtin, nlp_fr, text)
-    assert finding.code == "register.foreign_language"
+    assert finding.code == "language.foreign"
     assert finding.text == "Your order has been shipped and will arrive within 3 business days."
 
 
@@ -94,7 +94,7 @@ def test_spelling_grammar_allow_list_is_what_protects_a_brand(builtin, nlp_fr):
     bare = get_factory("spelling_grammar")("fr", backend="builtin")
     text = "Redémarrez la livebox puis testez."   # lowercase: not taken for a name
     (finding,) = _findings(bare, nlp_fr, text)
-    assert (finding.code, finding.text) == ("spelling", "livebox")
+    assert (finding.code, finding.text) == ("spelling.word", "livebox")
     assert _findings(builtin, nlp_fr, text) == ()  # the allow-list has « Livebox »
 
 

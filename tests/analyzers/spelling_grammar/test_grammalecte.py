@@ -35,7 +35,7 @@ def _codes(analyzer, nlp, text):
         ("Avez vous reçu le SMS ?", [("typography.hyphen", "Avez vous")]),
         # a verb agreeing with a noun subject is agreement, whatever the backend calls it
         ("Les techniciens passe demain.", [("grammar.agreement", "passe")]),
-        ("Il y a un probleme avec votre ligne.", [("spelling", "probleme")]),
+        ("Il y a un probleme avec votre ligne.", [("spelling.word", "probleme")]),
     ],
 )
 def test_grammalecte_maps_its_rules_to_stable_codes(grammalecte, nlp_fr, text, expected):
@@ -61,7 +61,7 @@ def test_grammalecte_chat_typography_is_not_flagged(grammalecte, nlp_fr):
 def test_grammalecte_english_paste_is_one_finding(grammalecte, nlp_fr):
     text = "Please find attached the invoice for your last order. Bonne journée !"
     assert _codes(grammalecte, nlp_fr, text) == [
-        ("register.foreign_language", "Please find attached the invoice for your last order.")]
+        ("language.foreign", "Please find attached the invoice for your last order.")]
 
 
 def test_grammalecte_offsets_across_lines(grammalecte, nlp_fr):

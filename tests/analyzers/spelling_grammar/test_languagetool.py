@@ -70,8 +70,8 @@ def test_languagetool_matches_become_findings_with_stable_codes(languagetool, nl
     findings = languagetool.analyze_message(nlp_fr(text)).findings
     assert [(f.code, f.text, f.suggestion) for f in findings] == [
         ("grammar.conjugation", "est", "ai"),   # JE_VERBE: "VERB" in the rule id
-        ("spelling", "probleme", "problème"),   # FR_SPELLING_RULE
-        ("style", "commande", None),            # category STYLE
+        ("spelling.word", "probleme", "problème"),   # FR_SPELLING_RULE
+        ("style.remark", "commande", None),            # category STYLE
     ]   # the match on the placeholder _Name1_ is dropped by the chat layer
     # offsets: LanguageTool counts UTF-16 units (the emoji is 2), chatqa Python characters
     assert all(text[f.start:f.end] == f.text for f in findings)
