@@ -25,7 +25,13 @@ in benchmarks/data/README.md).
 
     python benchmarks/spelling_grammar_eval.py [--backend grammalecte builtin]
         [--languagetool http://host:8081] [--limit N] [--show-errors 20]
-        [--sets C A B] [--chat-only]
+        [--sets C A B] [--chat-only] [--protections]
+
+--protections prints, for each protection of the chat layer (chatqa/analyzers/spelling_grammar/
+chat.py, PROTECTIONS and the [chat.protected] patterns), the recall gained and the false alarms
+added when it alone is turned off, on the public data and chat sets A and B (set C only when
+--sets names it: it is frozen for headline figures), with the backend alone (no chat layer)
+and, for Grammalecte, Grammalecte with its own options as references.
 """
 
 from __future__ import annotations
@@ -277,6 +283,161 @@ def speed(analyzer, nlp, texts: list[str]) -> tuple[float, float]:
     return len(distinct) / parse, len(distinct) / (parse + check)
 
 
+# --- what each protection of the chat layer costs ---------------------------------------------
+class ProtectionData:
+    """The public data (and chat sets) parsed once, and their scores for a set of findings."""
+
+    def __init__(self, nlp, lt_incorrect, lt_correct, g_errors, g_clean, chat_sets) -> None:
+        self.lt_texts = [r["incorrect_sentence"] for r in lt_incorrect]
+        self.lt_spans = [[(int(r["span_start"]), int(r["span_end"]))] for r in lt_incorrect]
+        self.lt_categories = [r["category_id"].removeprefix("CAT_").lower() for r in lt_incorrect]
+        self.lt_correct = [r["correct_sentence"] for r in lt_correct]
+        self.g_texts = [r["sentence"] for r in g_errors]
+        self.g_spans = [[(s, e) for s, e, _ in json.loads(r["error_spans_json"])]
+                        for r in g_errors]
+        self.g_clean = [r["sentence"] for r in g_clean]
+        #: chat set key -> (rows, allow-list path)
+        self.chat_sets = chat_sets
+        public = self.lt_texts + self.lt_correct + self.g_texts + self.g_clean
+        #: scope (None: the public data, else a chat set key) -> distinct texts
+        self.scopes = {None: list(dict.fromkeys(public))} | {
+            key: list(dict.fromkeys(r["text"] for r in rows))
+            for key, (rows, _) in chat_sets.items()}
+        distinct = list(dict.fromkeys(t for texts in self.scopes.values() for t in texts))
+        self.docs = dict(zip(distinct, nlp.pipe(distinct, batch_size=256), strict=True))
+
+    def totals(self) -> dict:
+        out = {"lt_recall": len(self.lt_texts), "lt_alarms": len(self.lt_correct),
+               "g_recall": sum(len(s) for s in self.g_spans), "g_alarms": len(self.g_clean),
+               "lt_by_category": Counter(self.lt_categories)}
+        for key, (rows, _) in self.chat_sets.items():
+            out[f"{key}_recall"] = sum(len(r["errors"]) for r in rows)
+            out[f"{key}_alarms"] = 0  # findings matching no error: no total to divide by
+        return out
+
+    def score(self, found: dict) -> dict:
+        """``found[scope][text]``: findings ``(start, end, code)``. LanguageTool recall (and
+        per category) and false alarms (sentences flagged), Grammalecte recall and false
+        alarms, and per chat set span-only recall and false alarms (findings matching no
+        marked error, one finding per error)."""
+        public = found[None]
+        lt_hit, _, by_cat = recall_rows([public[t] for t in self.lt_texts], self.lt_spans,
+                                        self.lt_categories)
+        g_hit, g_total, _ = recall_rows([public[t] for t in self.g_texts], self.g_spans)
+        out = {
+            "lt_recall": round(lt_hit * len(self.lt_texts)),
+            "lt_alarms": sum(1 for t in self.lt_correct if public[t]),
+            "g_recall": round(g_hit * g_total),
+            "g_alarms": sum(1 for t in self.g_clean if public[t]),
+            "lt_by_category": {k: v[0] for k, v in by_cat.items()},
+        }
+        for key, (rows, _) in self.chat_sets.items():
+            score = ChatScore(by_code=False)
+            for row in rows:
+                score.add(row, found[key][row["text"]])
+            (right, findings), (matched, _) = score.totals()
+            out[f"{key}_recall"] = matched
+            out[f"{key}_alarms"] = findings - right
+        return out
+
+
+def protections_report(backend: str, params: dict, data: ProtectionData) -> None:
+    """Recall and false alarms with each protection of the chat layer off, against all on.
+
+    The backend checks each text once; the chat layer reviews its issues once per variant. The
+    public data has no allow-list and no conversation (``allow_list`` and ``participants``
+    cost nothing there); each chat set is reviewed with its client's allow-list.
+    """
+    from chatqa.analyzers.base import get_factory
+
+    make = get_factory("spelling_grammar")
+    analyzer = make("fr", **params)
+    layers = {None: analyzer.chat} | {
+        key: make("fr", **params, allow_list=str(allow)).chat
+        for key, (_, allow) in data.chat_sets.items()}
+    started = time.perf_counter()
+    issues = {t: analyzer.checker.check(t, d) for t, d in data.docs.items()}
+
+    def run(off=(), proper_nouns: bool = True, raw: dict | None = None) -> dict:
+        found = {}
+        for scope, texts in data.scopes.items():
+            if raw is not None:  # the backend alone, no chat layer
+                found[scope] = {t: [(i.start, i.end, i.code) for i in raw[t]] for t in texts}
+                continue
+            layer = layers[scope].configured(off=off, proper_nouns=proper_nouns)
+            found[scope] = {t: [(i.start, i.end, i.code)
+                                for i in layer.review(data.docs[t], issues[t])] for t in texts}
+        return data.score(found)
+
+    names = [n for n in analyzer.chat.protection_names(analyzer.chat.rules)
+             if n != "participants"]  # applied by the analyzer's review, per conversation
+    default = run()
+    rows = [(name, run(off=(name,))) for name in names]
+    before = run(proper_nouns=False)
+    configurations = [("all protections on (default)", default),
+                      ("before the proper-noun exception", before),
+                      ("all protections off", run(off=names)),
+                      (f"{backend} alone (no chat layer)", run(raw=issues))]
+    if backend == "grammalecte":  # Grammalecte with its own options, not chatqa's
+        engine = analyzer.checker._checker.getGCEngine()
+        saved = dict(engine.getOptions())
+        engine.setOptions(engine.getDefaultOptions())
+        try:
+            raw = {t: analyzer.checker.check(t, d) for t, d in data.docs.items()}
+        finally:
+            engine.setOptions(saved)
+        configurations.append(("Grammalecte alone, its own options", run(raw=raw)))
+    totals = data.totals()
+    keys = ["lt", "g", *data.chat_sets]
+    labels = {"lt": "LT", "g": "Grammalecte"} | {k: f"set {k}" for k in data.chat_sets}
+
+    def cell(s: dict, kind: str, k: str) -> str:
+        total = totals[f"{k}_{kind}"]
+        value = s[f"{k}_{kind}"]
+        return f"{value / total:.3f} ({value})" if total else f"{value}"
+
+    print(f"\n== protections of the chat layer, backend {backend} "
+          f"({time.perf_counter() - started:.0f} s)")
+    print("recall: LT = LanguageTool incorrect.tsv spans found, Grammalecte = its error spans "
+          "found" + "".join(f", set {k} = its marked errors found (span-only)"
+                            for k in data.chat_sets))
+    print("false alarms: LT = correct.tsv sentences flagged, Grammalecte = clean sentences "
+          "flagged" + "".join(f", set {k} = findings matching no marked error"
+                              for k in data.chat_sets))
+    print(f"configuration | recall {' / '.join(labels[k] for k in keys)} | "
+          f"false alarms {' / '.join(labels[k] for k in keys)}")
+    print("---|---|---")
+    for label, s in configurations:
+        print(f"{label} | {' / '.join(cell(s, 'recall', k) for k in keys)} | "
+              f"{' / '.join(cell(s, 'alarms', k) for k in keys)}")
+
+    print(f"\nprotection | recall gained when off ({' / '.join(labels[k] for k in keys)}) | "
+          f"false alarms added when off ({' / '.join(labels[k] for k in keys)})")
+    print("---|---|---")
+    for name, s in rows:
+        gain = " / ".join(f"{s[f'{k}_recall'] - default[f'{k}_recall']:+d}" for k in keys)
+        added = " / ".join(f"{s[f'{k}_alarms'] - default[f'{k}_alarms']:+d}" for k in keys)
+        print(f"{name} | {gain} | {added}")
+    print("participants | n/a (no conversation in this data) | n/a")
+    gain = " / ".join(f"{default[f'{k}_recall'] - before[f'{k}_recall']:+d}" for k in keys)
+    added = " / ".join(f"{default[f'{k}_alarms'] - before[f'{k}_alarms']:+d}" for k in keys)
+    print(f"(the proper-noun exception of `capitalised`, on vs before: recall {gain}; "
+          f"false alarms {added})")
+
+    print("\nLanguageTool recall by category, where it changes (spans, of the category's):")
+    cats = totals["lt_by_category"]
+    for label, s, ref in [*((f"{n} off", s, default) for n, s in rows),
+                          ("proper-noun exception, on vs before", default, before),
+                          (f"chat layer (default) vs {backend} alone", default,
+                           configurations[3][1])]:
+        diffs = {c: s["lt_by_category"].get(c, 0) - ref["lt_by_category"].get(c, 0)
+                 for c in cats}
+        changed = [f"{c} {d:+d}/{cats[c]}" for c, d in
+                   sorted(diffs.items(), key=lambda kv: -abs(kv[1])) if d]
+        if changed:
+            print(f"   {label}: {', '.join(changed)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", nargs="+", default=["grammalecte", "builtin"])
@@ -284,11 +445,20 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="rows per file (quick runs)")
     parser.add_argument("--show-errors", type=int, default=0,
                         help="print this many false alarms and misses on each chat set")
-    parser.add_argument("--sets", nargs="+", default=list(CHAT_SETS), choices=list(CHAT_SETS),
-                        help="chat sets to score (default: all that exist)")
+    parser.add_argument("--sets", nargs="+", default=None, choices=list(CHAT_SETS),
+                        help="chat sets to score (default: all that exist; A and B with "
+                             "--protections)")
     parser.add_argument("--chat-only", action="store_true",
                         help="skip the LanguageTool and Grammalecte data and the speed run")
+    parser.add_argument("--protections", action="store_true",
+                        help="instead of the accuracy report: recall and false alarms on the "
+                             "public data (and chat sets A and B, or --sets) with each "
+                             "protection of the chat layer off vs on, and each backend alone")
     args = parser.parse_args()
+    if args.sets is None:  # set C is frozen for headline figures: not for tuning protections
+        args.sets = ["A", "B"] if args.protections else list(CHAT_SETS)
+    if args.protections and args.chat_only:
+        parser.error("--protections measures on the public data: drop --chat-only")
 
     from chatqa.analyzers.base import get_factory
     from chatqa.analyzers.spelling_grammar.grammalecte import find_grammalecte
@@ -299,6 +469,7 @@ def main() -> int:
     lt_incorrect, lt_correct = languagetool_sets(args.limit) if public else ([], [])
     g_errors, g_clean = grammalecte_sets(args.limit) if public else ([], [])
     chat_sets = []
+    by_key = {}
     for key in args.sets:
         label, path, allow = CHAT_SETS[key]
         if not path.is_file():
@@ -308,8 +479,23 @@ def main() -> int:
                 for line in path.read_text("utf-8").splitlines() if line.strip()]
         limited = args.limit is not None and args.limit < len(rows)
         chat_sets.append((label, path, rows[: args.limit], allow, limited))
-    pmc = pmc_advisor_texts() if public else []
+        by_key[key] = (rows[: args.limit], allow)
     backends = list(args.backend) + (["languagetool"] if args.languagetool else [])
+    if args.protections:
+        data = ProtectionData(nlp, lt_incorrect, lt_correct, g_errors, g_clean, by_key)
+        print(f"data: LanguageTool {len(lt_incorrect)} incorrect / {len(lt_correct)} correct; "
+              f"Grammalecte {len(g_errors)} error / {len(g_clean)} clean sentences; chat sets "
+              + ", ".join(f"{k} ({len(rows)} messages)" for k, (rows, _) in by_key.items()))
+        for backend in backends:
+            if backend == "grammalecte" and find_grammalecte() is None:
+                print(f"\n== {backend}: not installed here (apt-get install python3-grammalecte)")
+                continue
+            params = {"backend": backend}
+            if backend == "languagetool":
+                params["remote_server"] = args.languagetool
+            protections_report(backend, params, data)
+        return 0
+    pmc = pmc_advisor_texts() if public else []
     print(f"data: LanguageTool {len(lt_incorrect)} incorrect / {len(lt_correct)} correct; "
           f"Grammalecte {len(g_errors)} error / {len(g_clean)} clean sentences; "
           f"chat sets {[len(rows) for _, _, rows, _, _ in chat_sets]} messages; "

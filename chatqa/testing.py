@@ -819,6 +819,7 @@ def _all_metrics(run: _Run, analysis: Analysis) -> Iterator[tuple[str, Mapping[s
 def _findings_problem(s: _Subject, run: _Run, findings: Sequence[Finding]) -> str | None:
     a = s.analyzer
     conversation = run.input.conversation
+    texts: dict[int | None, str] = {}
     for f in findings:
         if not isinstance(f, Finding):
             return f"a finding is a {type(f).__name__}, not a chatqa.model.Finding"
@@ -842,7 +843,9 @@ def _findings_problem(s: _Subject, run: _Run, findings: Sequence[Finding]) -> st
             return f"{at}: start and end are both offsets or both None"
         if conversation is not None and f.message_index is None:
             return f"{at}: offsets without a message_index"
-        text = s.text_of(run, f.message_index)
+        if f.message_index not in texts:  # the analysed text, built once per message
+            texts[f.message_index] = s.text_of(run, f.message_index)
+        text = texts[f.message_index]
         if not 0 <= f.start <= f.end <= len(text):
             return f"{at}: offsets outside the text (length {len(text)})"
         if text[f.start:f.end] != f.text:

@@ -90,6 +90,18 @@ def _read_allow_list(path: str | Path) -> list[str]:
 
 
 
+# --- markers ----------------------------------------------------------------------------------
+def make_markers(lang: str, **params: Any):
+    """Build the markers analyzer with the token patterns of ``lang``.
+
+    The patterns are compiled on the loaded pipeline's vocabulary by ``initialize(nlp)``.
+    """
+    from chatqa.analyzers.markers import MarkersAnalyzer
+
+    check_param_names("markers", MarkersAnalyzer, params, internal=("patterns", "matcher"))
+    return MarkersAnalyzer(patterns=load_resource(lang, "markers"), **params)
+
+
 # --- registration -----------------------------------------------------------------------------
 def register_analyzers() -> None:
     """Register every packaged analyzer factory (idempotent)."""
@@ -98,4 +110,5 @@ def register_analyzers() -> None:
         return
     analyzers.register("timing", func=make_timing)
     analyzers.register("spelling_grammar", func=make_spelling_grammar)
+    analyzers.register("markers", func=make_markers)
     _registered = True

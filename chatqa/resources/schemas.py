@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -161,6 +161,7 @@ class SpellingGrammarMessages(_Strict):
 
     unknown_word: MessageWord
     grammalecte_unknown_word: Message
+    proper_noun: MessageNoun
     foreign_language: Message
     capital: Message
     inversion_hyphen: Message
@@ -260,6 +261,7 @@ class Chat(_Strict):
     abbreviations: Endings
     clitics: Endings
     name_titles: Endings
+    proper_noun_min_letters: StrictInt = Field(ge=1)
     protected: dict[Word, Regex]
     capital: ChatCapital
     hyphen: ChatHyphen
@@ -461,6 +463,281 @@ class SpellingGrammarResource(_Strict):
     languagetool: LanguageTool
 
 
+# --- markers.toml --------------------------------------------------------------------------------
+#: Token attributes a pattern may test (spaCy's Matcher), and the ``requires`` entry each needs
+#: beyond the text. A pattern that reads an attribute its file does not require is an error: on
+#: a pipeline without that component the attribute is empty and the pattern would never match.
+_MARKER_STRING_ATTRS: Mapping[str, str | None] = {
+    "ORTH": None, "TEXT": None, "LOWER": None, "NORM": None, "SHAPE": None,
+    "LEMMA": "token.lemma", "POS": "token.pos", "TAG": "token.tag", "MORPH": "token.morph",
+    "DEP": "token.dep",
+}
+_MARKER_FLAG_ATTRS: Mapping[str, str | None] = {
+    "IS_ALPHA": None, "IS_ASCII": None, "IS_DIGIT": None, "IS_LOWER": None, "IS_UPPER": None,
+    "IS_TITLE": None, "IS_PUNCT": None, "IS_SPACE": None, "IS_STOP": None, "LIKE_NUM": None,
+    "LIKE_URL": None, "LIKE_EMAIL": None, "IS_SENT_START": "doc.sents",
+}
+_MARKER_SET_OPS = ("IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS")
+_MARKER_OPS = re.compile(r"^(?:[?*+!]|\{\d*(?:,\d*)?\})$")
+MARKER_KINDS = ("courtesy", "empathy", "directivity", "negative", "tutoiement", "familiar",
+                "customer_emotion")
+_Snake = Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+def _token_spec(spec: Any, where: tuple[str | int, ...] = ()) -> dict[str, Any]:
+    """One token of a Matcher pattern, checked as spaCy's validator does, without spaCy."""
+    if not isinstance(spec, Mapping) or not spec:
+        raise ResourcePathError(where, "a token is a table of attributes, e.g. "
+                                       "{LOWER = \"merci\"}")
+    for key, value in spec.items():
+        at = (*where, key)
+        if key == "OP":
+            if not (isinstance(value, str) and _MARKER_OPS.match(value)):
+                raise ResourcePathError(at, f"OP is one of ? * + ! {{n}} {{n,m}}; got {value!r}")
+        elif key in _MARKER_FLAG_ATTRS:
+            if not isinstance(value, bool):
+                raise ResourcePathError(at, f"{key} takes true or false; got {value!r}")
+        elif key == "LENGTH":
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+                raise ResourcePathError(at, f"LENGTH takes a whole number; got {value!r}")
+        elif key in _MARKER_STRING_ATTRS:
+            if isinstance(value, str):
+                continue
+            if not isinstance(value, Mapping) or not value:
+                raise ResourcePathError(at, f"{key} takes a string or a table such as "
+                                            "{IN = [...]}; got {value!r}")
+            for op, arg in value.items():
+                if op in _MARKER_SET_OPS:
+                    if not (isinstance(arg, list | tuple) and arg
+                            and all(isinstance(a, str) and a for a in arg)):
+                        raise ResourcePathError((*at, op), "takes a list of strings")
+                elif op == "REGEX":
+                    if not isinstance(arg, str):
+                        raise ResourcePathError((*at, op), "takes a regular expression")
+                    try:
+                        re.compile(arg)
+                    except re.error as exc:
+                        raise ResourcePathError((*at, op), f"not a valid regular expression "
+                                                           f"({exc}): {arg!r}") from None
+                else:
+                    raise ResourcePathError((*at, op), f"unknown operator; use one of "
+                                                       f"{', '.join((*_MARKER_SET_OPS, 'REGEX'))}")
+        else:
+            known = [*_MARKER_STRING_ATTRS, *_MARKER_FLAG_ATTRS, "LENGTH", "OP"]
+            raise ResourcePathError(at, f"unknown token attribute; use one of {', '.join(known)}")
+    return dict(spec)
+
+
+def _token_pattern(pattern: Any) -> tuple[dict[str, Any], ...]:
+    if not isinstance(pattern, list | tuple) or not pattern:
+        raise ValueError("a pattern is a non-empty list of tokens")
+    return tuple(_token_spec(t, (i,)) for i, t in enumerate(pattern))
+
+
+#: A spaCy Matcher pattern: a list of token tables (macros ``"@name"`` expanded on load).
+TokenPattern = Annotated[Any, AfterValidator(_token_pattern)]
+
+
+class MarkerNegation(_Strict):
+    """``[negation]``: words that cancel a pattern's anchor verb (« je ne comprends pas »)."""
+
+    before: Words
+    after: Words
+    window: StrictInt = Field(ge=1, le=6)
+    stop: Words = frozenset()
+
+
+class MarkerSegments(_Strict):
+    """``[segments]``: token texts that end a clause (``. ? ! ; :``) or a phrase (``,``)."""
+
+    clause_breaks: Words = Field(min_length=1)
+    phrase_breaks: Words
+    openers: Words = frozenset()
+    keep_final: Words = frozenset()
+    quotes: tuple[tuple[Word, Word], ...] = ()
+
+
+class MarkerExclusion(_Strict):
+    """``[exclusions.<name>]``: patterns that cancel a marker they overlap or share a clause."""
+
+    scope: Literal["overlap", "clause"]
+    patterns: tuple[TokenPattern, ...] = Field(min_length=1)
+
+
+class MarkerPattern(_Strict):
+    """One ``[[<kind>.patterns]]`` entry: alternative token patterns of one marker."""
+
+    id: _Snake
+    note: StrictStr = Field(min_length=1)
+    patterns: tuple[TokenPattern, ...] = Field(min_length=1)
+    anchor: StrictInt | None = Field(default=None, ge=0)
+    focus: tuple[StrictInt, StrictInt] | None = None
+    starts: Literal["anywhere", "phrase", "clause"] = "anywhere"
+    extend: Literal["none", "phrase_end", "clause", "clause_end"] = "none"
+    unless: tuple[_Snake, ...] = ()
+    yields_to: tuple[Literal[MARKER_KINDS], ...] = ()
+    severity: Literal["info", "minor", "major"] | None = None
+    suggestion: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _indices_in_every_pattern(self) -> MarkerPattern:
+        if self.focus is not None and not 0 <= self.focus[0] < self.focus[1]:
+            raise ResourcePathError(("focus",), "is [first, last + 1] token indices, first < "
+                                                "last + 1")
+        needed = max(self.anchor if self.anchor is not None else -1,
+                     self.focus[1] - 1 if self.focus is not None else -1)
+        for n, pattern in enumerate(self.patterns):
+            if needed >= len(pattern):
+                raise ResourcePathError(("patterns", n), f"has {len(pattern)} tokens; anchor "
+                                                         f"and focus index token {needed}")
+        return self
+
+
+class MarkerKind(_Strict):
+    """``[<kind>]``: the patterns of one kind of marker, how they merge and their severity."""
+
+    severity: Literal["info", "minor", "major"]
+    merge: Literal["none", "overlap", "clause"] = "none"
+    unless: tuple[_Snake, ...] = ()
+    yields_to: tuple[Literal[MARKER_KINDS], ...] = ()
+    patterns: tuple[MarkerPattern, ...] = ()
+
+    @field_validator("patterns")
+    @classmethod
+    def _unique_ids(cls, patterns: tuple[MarkerPattern, ...]) -> tuple[MarkerPattern, ...]:
+        seen: set[str] = set()
+        for n, p in enumerate(patterns):
+            if p.id in seen:
+                raise ResourcePathError((n, "id"), f"{p.id!r} is used twice in this kind")
+            seen.add(p.id)
+        return patterns
+
+
+class MarkersResource(_Strict):
+    """``resources/<lang>/markers.toml``: the token patterns of the markers analyzer.
+
+    ``words`` are lists a token may name as ``{IN = "@list"}``; ``tokens`` are token tables a
+    pattern may name as ``"@name"`` (``"@name?"``, ``"@name*"``, ``"@name+"`` with an ``OP``).
+    Both are expanded before the patterns are checked.
+    """
+
+    requires: tuple[Literal["token.lemma", "token.pos", "token.tag", "token.morph",
+                            "token.dep", "doc.sents"], ...] = ()
+    words: dict[_Snake, tuple[Word, ...]] = Field(default_factory=dict)
+    tokens: dict[_Snake, dict[str, Any]] = Field(default_factory=dict)
+    negation: MarkerNegation
+    segments: MarkerSegments
+    exclusions: dict[_Snake, MarkerExclusion] = Field(default_factory=dict)
+    courtesy: MarkerKind
+    empathy: MarkerKind
+    directivity: MarkerKind
+    negative: MarkerKind
+    tutoiement: MarkerKind
+    familiar: MarkerKind
+    customer_emotion: MarkerKind
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand(cls, data: Any) -> Any:
+        """Expand ``"@name"`` tokens and ``"@list"`` values; unknown names are errors."""
+        if not isinstance(data, Mapping):
+            return data
+        words = data.get("words", {}) or {}
+        tokens = data.get("tokens", {}) or {}
+
+        def value(v: Any, where: tuple[str | int, ...]) -> Any:
+            if isinstance(v, str) and v.startswith("@"):
+                if not isinstance(words, Mapping) or v[1:] not in words:
+                    raise ResourcePathError(where, f"unknown word list {v!r}; [words] has "
+                                                   f"{', '.join(words) or 'none'}")
+                return list(words[v[1:]])
+            return v
+
+        def token(t: Any, where: tuple[str | int, ...]) -> Any:
+            if isinstance(t, str):
+                match = re.fullmatch(r"@([a-z][a-z0-9_]*)([?*+!]?)", t)
+                if match is None or not isinstance(tokens, Mapping) \
+                        or match[1] not in tokens:
+                    raise ResourcePathError(where, f"unknown token macro {t!r}; [tokens] has "
+                                                   f"{', '.join(tokens) or 'none'}")
+                t = {**tokens[match[1]], **({"OP": match[2]} if match[2] else {})}
+            if not isinstance(t, Mapping):
+                return t
+            out = {}
+            for key, v in t.items():
+                if isinstance(v, Mapping):
+                    v = {op: value(arg, (*where, key, op)) for op, arg in v.items()}
+                out[key] = v
+            return out
+
+        def pattern_list(patterns: Any, where: tuple[str | int, ...]) -> Any:
+            if not isinstance(patterns, list):
+                return patterns
+            return [[token(t, (*where, n, i)) for i, t in enumerate(p)]
+                    if isinstance(p, list) else p for n, p in enumerate(patterns)]
+
+        data = dict(data)
+        if isinstance(tokens, Mapping):
+            data["tokens"] = {k: token(v, ("tokens", k)) for k, v in tokens.items()}
+            tokens = data["tokens"]
+        for kind in MARKER_KINDS:
+            section = data.get(kind)
+            if isinstance(section, Mapping) and isinstance(section.get("patterns"), list):
+                section = dict(section)
+                section["patterns"] = [
+                    {**p, "patterns": pattern_list(p.get("patterns"), (kind, "patterns", n,
+                                                                       "patterns"))}
+                    if isinstance(p, Mapping) else p
+                    for n, p in enumerate(section["patterns"])
+                ]
+                data[kind] = section
+        exclusions = data.get("exclusions")
+        if isinstance(exclusions, Mapping):
+            data["exclusions"] = {
+                name: {**e, "patterns": pattern_list(e.get("patterns"),
+                                                     ("exclusions", name, "patterns"))}
+                if isinstance(e, Mapping) else e
+                for name, e in exclusions.items()
+            }
+        return data
+
+    @model_validator(mode="after")
+    def _references(self) -> MarkersResource:
+        for kind in MARKER_KINDS:
+            section: MarkerKind = getattr(self, kind)
+            for name in section.unless:
+                if name not in self.exclusions:
+                    raise ResourcePathError((kind, "unless"), f"unknown exclusion {name!r}; "
+                                            f"[exclusions] has {', '.join(self.exclusions)}")
+            for n, p in enumerate(section.patterns):
+                for name in p.unless:
+                    if name not in self.exclusions:
+                        raise ResourcePathError((kind, "patterns", n, "unless"),
+                                                f"unknown exclusion {name!r}; [exclusions] has "
+                                                f"{', '.join(self.exclusions)}")
+                if kind == "negative" and not p.suggestion:
+                    raise ResourcePathError((kind, "patterns", n, "suggestion"),
+                                            "missing: every negative marker has a softer "
+                                            "phrasing")
+                for m, pattern in enumerate(p.patterns):
+                    self._check_requires(pattern, (kind, "patterns", n, "patterns", m))
+        for name, exclusion in self.exclusions.items():
+            for m, pattern in enumerate(exclusion.patterns):
+                self._check_requires(pattern, ("exclusions", name, "patterns", m))
+        return self
+
+    def _check_requires(self, pattern: tuple[dict[str, Any], ...],
+                        where: tuple[str | int, ...]) -> None:
+        for i, token in enumerate(pattern):
+            for key in token:
+                need = _MARKER_STRING_ATTRS.get(key) or _MARKER_FLAG_ATTRS.get(key)
+                if need is not None and need not in self.requires:
+                    raise ResourcePathError(
+                        (*where, i, key), f"reads {need}, which this file does not require: "
+                                          f"add {need!r} to requires (a pipeline without it "
+                                          "leaves the attribute empty)")
+
+
 # --- shared resources ----------------------------------------------------------------------------
 class LanguageResource(_Strict):
     """``resources/language.toml``: detecting a conversation's language, and language tags."""
@@ -512,6 +789,7 @@ class RedactionResource(_Strict):
 SCHEMAS: Mapping[str, type[_Strict]] = {
     "timing": TimingResource,
     "spelling_grammar": SpellingGrammarResource,
+    "markers": MarkersResource,
     "language": LanguageResource,
     "roles": RolesResource,
     "redaction": RedactionResource,

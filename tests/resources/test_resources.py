@@ -173,7 +173,7 @@ def test_resources_loaders_validate_what_they_load(resources_in, relative, load)
         load()
 
 
-@pytest.mark.parametrize("name", ["markers"])
+@pytest.mark.parametrize("name", ["no_such_resource"])
 def test_resources_a_resource_without_a_schema_is_refused(name):
     with pytest.raises(ConfigError, match=rf"\[E203\].*no schema is registered for the "
                                           rf"resource '{name}'"):

@@ -31,14 +31,14 @@ CODES: Mapping[str, str] = {
     "grammar.conjugation": "Conjugation: -er / -é / -ez, person after « je », mood.",
     "grammar.homophone": "Homophone confusion: a/à, et/est, ces/c'est, son/sont, on/ont...",
     "grammar.negation": "Negation without « ne » (familiar register).",
-    "grammar.usage": "Other grammar or usage issue reported by the backend.",
+    "grammar.usage": "Usage: pleonasm, criticised phrase, other grammar issue of the backend.",
     "typography.capital": "Sentence starting with a lowercase letter.",
     "typography.hyphen": "Missing hyphen (inversion « pouvez-vous », compound words).",
     "typography.apostrophe": "Missing or wrong apostrophe (« j ai », « aujourd`hui »).",
     "typography.link": "Malformed link the customer cannot open (« http:/www… »).",
     "typography.punctuation": "Punctuation error reported by the backend.",
     "typography.other": "Other typography issue reported by the backend.",
-    "style.remark": "Style remark (pleonasm, repetition); not counted as an error.",
+    "style.remark": "Style remark (repetition); not counted as an error.",
     "language.foreign": "A sentence in another language, reported once.",
 }
 #: Severity of each code family.
@@ -96,8 +96,11 @@ class SpellingGrammarAnalyzer:
         """Drop spelling findings on the participants' names (folded), and recount.
 
         The message analysis depends on the text only (so it is cached); the names of the
-        customer and the advisor are conversation context, applied here.
+        customer and the advisor are conversation context, applied here (unless the chat
+        layer's ``participants`` protection is off).
         """
+        if not self.chat.on("participants"):
+            return analysis
         kept = tuple(f for f in analysis.findings
                      if not (f.code == "spelling.word" and fold(f.text) in names))
         if len(kept) == len(analysis.findings):

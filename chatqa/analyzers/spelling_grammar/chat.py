@@ -4,12 +4,16 @@ Whatever the backend, this layer
 
 * drops issues on text that is not prose: URLs, e-mails, phone, order and ticket numbers,
   amounts, dates, emojis, placeholders (``_Name1_``), acronyms, brand names of the client's
-  allow-list, accepted chat words (« mail », « ok », « appli ») and people's names;
+  allow-list, accepted chat words (« mail », « ok », « appli ») and people's names, but not a
+  capitalised word one edit from a proper noun the dictionary knows (« Marseile »);
 * reports a sentence in another language once (``language.foreign``) instead of
   word by word;
 * adds the checks backends miss or bury: lowercase sentence start (``typography.capital``),
   missing hyphen in an inversion (``typography.hyphen``), missing « ne »
   (``grammar.negation``), and usage errors of the resource's list (« pallier à »).
+
+Each protection can be turned off (``ChatLayer(off=...)``, names in :data:`PROTECTIONS`) to
+measure what it costs (``benchmarks/spelling_grammar_eval.py --protections``).
 
 Its words, patterns and messages are data: ``[chat]``, ``[messages]`` and ``[morphology]`` of
 ``resources/<lang>/spelling_grammar.toml``.
@@ -18,11 +22,18 @@ Its words, patterns and messages are data: ``[chat]``, ``[messages]`` and ``[mor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chatqa.analyzers.spelling_grammar.builtin import GrammarRules, HomophoneRules, Verbs
+from chatqa.analyzers.spelling_grammar.builtin import (
+    GrammarRules,
+    HomophoneRules,
+    Verbs,
+    dictionary_dir,
+)
 from chatqa.analyzers.spelling_grammar.issues import RawIssue
 from chatqa.analyzers.spelling_grammar.supplement import ConjugationRules
 from chatqa.text import fold
@@ -43,6 +54,23 @@ if TYPE_CHECKING:
 
 #: Codes the layer itself reports.
 LAYER = "chat"
+
+#: What the layer keeps from being flagged, by name (``ChatLayer(off=...)`` turns some off).
+#: Each ``[chat.protected]`` pattern of the resource is one more, under its key (``url``,
+#: ``email``, ``with_digit``...).
+PROTECTIONS: Mapping[str, str] = {
+    "allow_list": "the client's allow-list of brand and product names",
+    "participants": "the conversation's participants' names (applied by the analyzer's review)",
+    "name_titles": "the word after a title (« M. », « Mme »)",
+    "accepted_words": "accepted chat words (« mail », « ok », « appli »)",
+    "capitalised": "an unknown capitalised word inside a sentence, taken for a name (unless it "
+                   "reads as a typo of a proper noun of the dictionary)",
+    "foreign": "a sentence in another language, reported once instead of word by word",
+    "capital_clause": "a backend's lowercase-start issue counts only in a sentence read as one",
+    "negation_idioms": "« pas mal de », « pas moins de »: not a negation missing « ne »",
+    "consequences": "a backend issue that follows from the layer's hyphen or homophone finding",
+    "apostrophe": "a word broken by a missing apostrophe is one error, not two",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +97,8 @@ class ChatRules:
     allow_list: frozenset[str]
     abbreviations: frozenset[str]
     name_titles: frozenset[str]
-    protected: tuple[re.Pattern[str], ...]
+    proper_noun_min_letters: int
+    protected: tuple[tuple[str, re.Pattern[str]], ...]
     hyphen_pronouns: frozenset[str]
     hyphen_verbs: frozenset[str]
     clause_starters: frozenset[str]
@@ -97,7 +126,8 @@ class ChatRules:
             allow_list=frozenset(fold(w) for w in allow_list),
             abbreviations=frozenset(fold(w) for w in chat.abbreviations),
             name_titles=frozenset(fold(w) for w in chat.name_titles),
-            protected=tuple(re.compile(p) for p in chat.protected.values()),
+            proper_noun_min_letters=chat.proper_noun_min_letters,
+            protected=tuple((name, re.compile(p)) for name, p in chat.protected.items()),
             hyphen_pronouns=frozenset(chat.hyphen.pronouns),
             hyphen_verbs=frozenset(fold(w) for w in chat.hyphen.verbs),
             clause_starters=chat.hyphen.clause_starters,
@@ -119,7 +149,13 @@ class ChatRules:
 
 
 class ChatLayer:
-    """Reviews a backend's issues for chat, and adds the chat checks."""
+    """Reviews a backend's issues for chat, and adds the chat checks.
+
+    ``off`` names protections to turn off (:data:`PROTECTIONS` and the keys of
+    ``[chat.protected]``), to measure what each one costs; by default all are on.
+    ``proper_nouns=False`` takes every unknown capitalised word inside a sentence for a name,
+    as the layer did before it looked for a proper noun one edit away.
+    """
 
     def __init__(
         self,
@@ -130,15 +166,42 @@ class ChatLayer:
         detector: LanguageDetector | None = None,
         add_checks: Sequence[str] = ("capital", "hyphen", "negation", "usage", "conjugation",
                                      "homophone"),
+        off: Collection[str] = (),
+        proper_nouns: bool = True,
     ) -> None:
+        unknown = sorted(set(off) - set(self.protection_names(rules)))
+        if unknown:
+            raise ValueError(f"unknown chat-layer protections {unknown}; the protections are "
+                             f"{', '.join(self.protection_names(rules))}")
         self.rules = rules
         self.lexicon = lexicon
+        self.grammar = grammar
         self.detector = detector
         self.add_checks = tuple(add_checks)
+        self.off = frozenset(off)
+        self.proper_nouns = proper_nouns
         self._verbs = Verbs(lexicon, rules.morphology)
         self._conjugation = ConjugationRules(lexicon, rules.supplement, rules.morphology,
                                              rules.messages)
         self._homophones = HomophoneRules(grammar) if grammar is not None else None
+
+    @staticmethod
+    def protection_names(rules: ChatRules) -> tuple[str, ...]:
+        """Every protection ``off`` may name: :data:`PROTECTIONS`, then the resource's patterns."""
+        return (*PROTECTIONS, *(name for name, _ in rules.protected))
+
+    def on(self, protection: str) -> bool:
+        """Whether ``protection`` is on."""
+        return protection not in self.off
+
+    def configured(self, *, off: Collection[str] = (), proper_nouns: bool | None = None,
+                   add_checks: Sequence[str] | None = None) -> ChatLayer:
+        """This layer with other options (same rules, lexicon, grammar and detector)."""
+        return ChatLayer(
+            self.rules, lexicon=self.lexicon, grammar=self.grammar, detector=self.detector,
+            add_checks=self.add_checks if add_checks is None else add_checks, off=off,
+            proper_nouns=self.proper_nouns if proper_nouns is None else proper_nouns,
+        )
 
     # -- public -------------------------------------------------------------------------------
     def review(self, doc: Doc, issues: Sequence[RawIssue]) -> list[RawIssue]:
@@ -147,15 +210,17 @@ class ChatLayer:
         folded = fold(text)
         protected = self.protected_spans(doc, folded)
         sentences = split_sentences(text, self.rules.abbreviations)
-        foreign = [s for s in sentences if self._is_foreign(s)]
+        foreign = [s for s in sentences if self._is_foreign(s)] if self.on("foreign") else []
         kept: list[RawIssue] = []
         for issue in issues:
             if _inside_any(issue.start, issue.end, protected):
                 continue
             if any(_overlaps(issue.start, issue.end, s.start, s.end) for s in foreign):
                 continue
-            if issue.code == "spelling.word" and self._allowed_word(text, issue.start, issue.end):
-                continue
+            if issue.code == "spelling.word":
+                issue = self._reviewed_word(text, issue)
+                if issue is None:
+                    continue
             if issue.code == "typography.capital" and not self._capital_counts(doc, sentences,
                                                                                issue):
                 continue
@@ -182,8 +247,10 @@ class ChatLayer:
         if "homophone" in self.add_checks and self._homophones is not None:
             own += [i for i in self._homophones.check(doc)
                     if not _inside_any(i.start, i.end, protected)]
-        kept = self._drop_consequences(text, kept, own)
-        apostrophes = [i for i in own if i.code == "typography.apostrophe"]
+        if self.on("consequences"):
+            kept = self._drop_consequences(text, kept, own)
+        apostrophes = [i for i in own if i.code == "typography.apostrophe"] \
+            if self.on("apostrophe") else []
         if apostrophes:  # a word broken by a missing or wrong apostrophe is one error
             kept = [k for k in kept if not any(_overlaps(k.start, k.end, a.start, a.end)
                                                for a in apostrophes)]
@@ -224,24 +291,64 @@ class ChatLayer:
     def protected_spans(self, doc: Doc, folded: str | None = None) -> list[tuple[int, int]]:
         """Character spans never checked: patterns, allow-listed names, people's names."""
         text = doc.text
-        spans = [(m.start(), m.end()) for p in self.rules.protected for m in p.finditer(text)]
+        spans = [(m.start(), m.end()) for name, p in self.rules.protected if self.on(name)
+                 for m in p.finditer(text)]
         folded = fold(text) if folded is None else folded
-        for name in self.rules.allow_list:
-            for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
-                spans.append((m.start(), m.end()))
-        spans += self._names(doc)
+        if self.on("allow_list"):
+            for name in self.rules.allow_list:
+                for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+                    spans.append((m.start(), m.end()))
+        if self.on("name_titles"):
+            spans += self._names(doc)
         return spans
 
     # -- what chat allows ---------------------------------------------------------------------
-    def _allowed_word(self, text: str, start: int, end: int) -> bool:
-        word = fold(text[start:end]).strip("'’-")
-        if word in self.rules.accepted_words or word in self.rules.allow_list:
-            return True
-        # a capitalised word in mid-sentence that the lexicon does not know is taken for a
-        # name (customer, advisor, place, product)
-        original = text[start:end]
-        return (original[:1].isupper() and not _sentence_start(text, start)
-                and not original.isupper())
+    def _reviewed_word(self, text: str, issue: RawIssue) -> RawIssue | None:
+        """A backend's unknown word as kept, or None when chat allows it.
+
+        An unknown capitalised word inside a sentence is taken for a name (customer, advisor,
+        place, product), unless it reads as a typo of a proper noun of the dictionary
+        (« Marseile », « Guivenchy »: see :meth:`proper_nouns_near`): then it is kept, with that
+        proper noun as the suggestion.
+        """
+        original = text[issue.start:issue.end]
+        word = fold(original).strip("'’-")
+        if self.on("accepted_words") and word in self.rules.accepted_words:
+            return None
+        if self.on("allow_list") and word in self.rules.allow_list:
+            return None
+        if not (self.on("capitalised") and original[:1].isupper()
+                and not _sentence_start(text, issue.start) and not original.isupper()):
+            return issue
+        if not self.proper_nouns:
+            return None
+        nouns = self.proper_nouns_near(original.strip("'’-"), issue.suggestions)
+        if not nouns:
+            return None
+        return replace(issue, suggestions=nouns,
+                       message=self.rules.messages.proper_noun.format(noun=nouns[0]))
+
+    def proper_nouns_near(self, word: str, suggestions: Sequence[str] = ()) -> tuple[str, ...]:
+        """Proper nouns ``word`` is a likely typo of, best first.
+
+        They are one edit away; the checker's ``suggestions`` among them come first, then
+        accent fixes (« Noel » -> « Noël »).
+
+        A proper noun is a capitalised entry of the lexicon's Hunspell dictionary (« Marseille »,
+        « Fields »). A word the lexicon knows has none: it is spelled right; nor has a word of
+        fewer than ``proper_noun_min_letters`` letters. An edit of the first letter (other than
+        its accent) or of the ending is not taken for a typo: the first letter is seldom
+        mistyped, and names come in variants that differ by their ending (« Karim » /
+        « Karima », « Thomas » / « Thomass », « Hendrik » / « Hendrix »).
+        """
+        letters = sum(c.isalpha() for c in word)
+        if letters < self.rules.proper_noun_min_letters or self.lexicon.knows(word):
+            return ()
+        near = [n for n in _proper_nouns_near(word, proper_nouns_of(self.lexicon),
+                                              self.lexicon.letters) if _likely_typo(word, n)]
+        first = tuple(s for s in suggestions if s in near)
+        accents = tuple(n for n in near if fold(n) == fold(word) and n not in first)
+        return first + accents + tuple(n for n in near if n not in first + accents)
 
     def _names(self, doc: Doc) -> list[tuple[int, int]]:
         """Words after a title (« Mme Dupuis », « Monsieur nguyen ») are names."""
@@ -272,7 +379,8 @@ class ChatLayer:
     def _capitals(self, doc, sentences, protected, foreign) -> list[RawIssue]:
         out = []
         for sentence in sentences:
-            if sentence in foreign or not self._is_clause(doc, sentence):
+            if sentence in foreign or (self.on("capital_clause")
+                                       and not self._is_clause(doc, sentence)):
                 continue
             match = re.search(r"[^\W\d_][\w'’-]*", sentence.text)
             if match is None:
@@ -284,7 +392,7 @@ class ChatLayer:
                 continue
             if not word[0].islower() or _inside_any(start, start + len(word), protected):
                 continue
-            if fold(word) in self.rules.allow_list:  # « iPhone », « eBay »
+            if self.on("allow_list") and fold(word) in self.rules.allow_list:  # « iPhone »
                 continue
             out.append(RawIssue(
                 start, start + len(word), "chat_capital", "typography.capital",
@@ -294,12 +402,15 @@ class ChatLayer:
 
     def _capital_counts(self, doc: Doc, sentences: list[Sentence], issue: RawIssue) -> bool:
         """A backend's capital issue counts only in a sentence read as one (see _is_clause)."""
+        if not self.on("capital_clause"):
+            return True
         sentence = next((s for s in sentences if s.start <= issue.start < s.end), None)
         return sentence is None or self._is_clause(doc, sentence)
 
     def _not_a_negation(self, text: str, end: int) -> bool:
         """« pas mal de », « pas moins de », comparatives: not a negation missing « ne »."""
-        return re.match(self.rules.negation_exceptions, text[end:]) is not None
+        return self.on("negation_idioms") and \
+            re.match(self.rules.negation_exceptions, text[end:]) is not None
 
     def _is_clause(self, doc: Doc, sentence: Sentence) -> bool:
         """Whether an evaluator reads ``sentence`` as a sentence.
@@ -463,6 +574,63 @@ def _next_word_end(text: str, end: int, skip: frozenset[str] = frozenset()) -> i
         if fold(match.group()) not in skip:
             return end + match.end()
     return end
+
+
+def proper_nouns_of(lexicon: Lexicon) -> frozenset[str]:
+    """The proper nouns of ``lexicon``: the capitalised entries of its Hunspell dictionary.
+
+    Dicollecte's dictionary writes a proper noun with its capital (« Marseille/L'D'Q' »,
+    « Windows/L'D'Q' »); common nouns, verbs and adjectives are in lower case.
+    """
+    folder = getattr(lexicon, "folder", None) or dictionary_dir()
+    if folder is None:
+        return frozenset()
+    return _read_proper_nouns(Path(folder) / f"{lexicon.language}.dic")
+
+
+@lru_cache(maxsize=4)
+def _read_proper_nouns(path: Path) -> frozenset[str]:
+    if not path.is_file():
+        return frozenset()
+    nouns = set()
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        next(fh, None)  # the first line is the entry count
+        for line in fh:
+            entry = line.split("/", 1)[0].split("\t", 1)[0].strip()
+            if entry[:1].isupper() and not entry.isupper():
+                nouns.add(entry)
+    return frozenset(nouns)
+
+
+@lru_cache(maxsize=4096)
+def _proper_nouns_near(word: str, nouns: frozenset[str], letters: str) -> tuple[str, ...]:
+    """The ``nouns`` one edit from ``word``, in the order the edits are tried.
+
+    An edit transposes two letters, or replaces, deletes or inserts one of ``letters`` (either
+    case): « Marseile » -> « Marseille », « Field » -> « Fields ».
+    """
+    letters += letters.upper()
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    candidates = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    candidates += [a + c + b[1:] for a, b in splits if b for c in letters]
+    candidates += [a + b[1:] for a, b in splits if b]
+    candidates += [a + c + b for a, b in splits for c in letters]
+    return tuple(dict.fromkeys(c for c in candidates if c != word and c in nouns))
+
+
+def _likely_typo(word: str, noun: str) -> bool:
+    """Whether ``word``, one edit from the proper noun ``noun``, reads as a typo of it.
+
+    An accent fix is (« Epinay » -> « Épinay »); an edit of the first letter is not
+    (« Bolt » / « Colt »), nor one of the last letter or at the end (« Armani » / « Armand »,
+    « Angel » / « Angela »).
+    """
+    w, n = fold(word), fold(noun)
+    if w == n:
+        return True
+    if w[:1] != n[:1] or w[-1:] != n[-1:]:
+        return False
+    return not (w.startswith(n) or n.startswith(w))
 
 
 def _sentence_start(text: str, start: int) -> bool:

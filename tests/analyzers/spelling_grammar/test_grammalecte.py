@@ -94,3 +94,19 @@ def test_grammalecte_one_error_one_finding(grammalecte, nlp_fr):
     # two lowercase starts are two findings, not one merged span
     found = _codes(grammalecte, nlp_fr, "C'est noté. nous revenons vers vous. nous rappelons.")
     assert found == [("typography.capital", "nous"), ("typography.capital", "nous")]
+
+
+def test_grammalecte_pleonasm_is_a_counted_usage_error(grammalecte, nlp_fr):
+    # Grammalecte's pleo rules: grammar.usage (they never fired on the public data's correct
+    # sentences), counted as an error like LanguageTool's pleonasms
+    text = "Nous pouvons vous rembourser, voire même vous offrir la livraison."
+    analysis = grammalecte.analyze_message(nlp_fr(text))
+    assert [(f.code, f.text) for f in analysis.findings] == [("grammar.usage", "voire même")]
+    assert analysis.metrics["language_errors"] == 1
+
+
+def test_grammalecte_misspelled_proper_noun_is_flagged(grammalecte, nlp_fr):
+    (finding,) = grammalecte.analyze_message(nlp_fr("Il habite à Rueuil-Malmaison.")).findings
+    assert (finding.code, finding.text, finding.suggestion) == (
+        "spelling.word", "Rueuil-Malmaison", "Rueil-Malmaison")
+    assert _codes(grammalecte, nlp_fr, "Un album de Jimi Hendrix.") == []
