@@ -38,6 +38,8 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
+from spans import max_matching  # benchmarks/spans.py, beside this script
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 DATA = REPO / "benchmarks" / "data"
@@ -82,25 +84,6 @@ def matches(pred: tuple[int, int], gold: tuple[int, int]) -> bool:
     """Overlap, and the prediction at most twice the gold span's length."""
     return pred[0] < gold[1] and gold[0] < pred[1] and \
         pred[1] - pred[0] <= 2 * (gold[1] - gold[0])
-
-
-def max_matching(n_left: int, edges: dict[int, list[int]]) -> dict[int, int]:
-    """Maximum one-to-one matching (augmenting paths): right index -> left index."""
-    owner: dict[int, int] = {}
-
-    def augment(left: int, seen: set[int]) -> bool:
-        for right in edges.get(left, ()):
-            if right in seen:
-                continue
-            seen.add(right)
-            if right not in owner or augment(owner[right], seen):
-                owner[right] = left
-                return True
-        return False
-
-    for left in range(n_left):
-        augment(left, set())
-    return owner
 
 
 def predict(row: dict, doc) -> list[tuple[int, int, str, str]]:

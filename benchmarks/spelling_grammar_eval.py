@@ -46,6 +46,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from spans import max_matching  # benchmarks/spans.py, beside this script
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 DATA = REPO / "benchmarks" / "data"
@@ -147,25 +149,6 @@ def matches(finding: tuple[int, int, str], error: dict, *, by_code: bool) -> boo
     if by_code and code != error["code"]:
         return False
     return overlaps(gold, (s, e)) and e - s <= 2 * max(gold[1] - gold[0], 1)
-
-
-def max_matching(n_left: int, edges: dict[int, list[int]]) -> dict[int, int]:
-    """Maximum one-to-one matching (augmenting paths): right index -> left index."""
-    owner: dict[int, int] = {}
-
-    def augment(left: int, seen: set[int]) -> bool:
-        for right in edges.get(left, ()):
-            if right in seen:
-                continue
-            seen.add(right)
-            if right not in owner or augment(owner[right], seen):
-                owner[right] = left
-                return True
-        return False
-
-    for left in range(n_left):
-        augment(left, set())
-    return owner
 
 
 class ChatScore:

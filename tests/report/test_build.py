@@ -250,7 +250,6 @@ def test_report_privacy_spans_that_do_not_match_mask_the_whole_text(fake_privacy
 
 
 def test_report_masks_participants_names_with_chatqa_privacy(tmp_path):
-    pytest.importorskip("chatqa.privacy")
     tables = make_tables([("c1", ["Merci Madame Durandière, à bientôt"], [])])
     tables.messages["author"] = "Durandière"
     html = report(tmp_path, tables)
