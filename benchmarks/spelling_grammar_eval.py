@@ -135,6 +135,20 @@ LEGACY_CODES = {"spelling": "spelling.word", "style": "style.remark",
                 "register.foreign_language": "language.foreign"}
 
 
+def runnable_backends(backends: list[str], languagetool: str | None):
+    """``(backend, analyzer parameters)`` of each backend that can run here; says which cannot."""
+    from chatqa.analyzers.spelling_grammar.grammalecte import find_grammalecte
+
+    for backend in backends:
+        if backend == "grammalecte" and find_grammalecte() is None:
+            print(f"\n== {backend}: not installed here (apt-get install python3-grammalecte)")
+            continue
+        params = {"backend": backend}
+        if backend == "languagetool":
+            params["remote_server"] = languagetool
+        yield backend, params
+
+
 def with_current_codes(row: dict) -> dict:
     """A chat-set row whose marked errors carry today's codes."""
     errors = [{**e, "code": LEGACY_CODES.get(e["code"], e["code"])} for e in row["errors"]]
@@ -444,7 +458,6 @@ def main() -> int:
         parser.error("--protections measures on the public data: drop --chat-only")
 
     from chatqa.analyzers.base import get_factory
-    from chatqa.analyzers.spelling_grammar.grammalecte import find_grammalecte
     from chatqa.nlp import load_nlp
 
     nlp = load_nlp("fr")
@@ -469,13 +482,7 @@ def main() -> int:
         print(f"data: LanguageTool {len(lt_incorrect)} incorrect / {len(lt_correct)} correct; "
               f"Grammalecte {len(g_errors)} error / {len(g_clean)} clean sentences; chat sets "
               + ", ".join(f"{k} ({len(rows)} messages)" for k, (rows, _) in by_key.items()))
-        for backend in backends:
-            if backend == "grammalecte" and find_grammalecte() is None:
-                print(f"\n== {backend}: not installed here (apt-get install python3-grammalecte)")
-                continue
-            params = {"backend": backend}
-            if backend == "languagetool":
-                params["remote_server"] = args.languagetool
+        for backend, params in runnable_backends(backends, args.languagetool):
             protections_report(backend, params, data)
         return 0
     pmc = pmc_advisor_texts() if public else []
@@ -483,13 +490,7 @@ def main() -> int:
           f"Grammalecte {len(g_errors)} error / {len(g_clean)} clean sentences; "
           f"chat sets {[len(rows) for _, _, rows, _, _ in chat_sets]} messages; "
           f"{len(set(pmc))} distinct real advisor messages")
-    for backend in backends:
-        if backend == "grammalecte" and find_grammalecte() is None:
-            print(f"\n== {backend}: not installed here (apt-get install python3-grammalecte)")
-            continue
-        params = {"backend": backend}
-        if backend == "languagetool":
-            params["remote_server"] = args.languagetool
+    for backend, params in runnable_backends(backends, args.languagetool):
         analyzer = get_factory("spelling_grammar")("fr", **params)
         print(f"\n== backend {backend}")
 

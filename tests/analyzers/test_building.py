@@ -41,20 +41,33 @@ def test_building_undeclared_metric_is_an_error_not_a_dropped_column(metrics):
         checked(_Sloppy(), Analysis(metrics), "message", "c1")
 
 
-def test_building_undeclared_metric_sends_the_conversation_to_errors(tmp_path, make_conversation):
-    analyzers.register("sloppy", func=lambda lang, **params: _Sloppy())
-    try:
-        (tmp_path / "g.toml").write_text(
-            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n[analyzers.sloppy]\n'
-            "[criteria]\n", "utf-8")
-        pipe = Pipeline.from_grid(tmp_path / "g.toml")
-        conv = make_conversation(("customer", "10:00", "Bonjour"), ("advisor", "10:01", "Oui."))
-        results, errors = pipe.score_many([conv])
-    finally:
-        analyzers.get_all().pop("sloppy", None)
-        from catalogue import REGISTRY
+@pytest.fixture
+def pipeline_with(tmp_path):
+    """``pipeline_with(analyzer, *grid_analyzers)``: a pipeline of a minimal grid running the
+    packaged ``grid_analyzers`` then ``analyzer``, registered for the test only."""
+    registered: list[str] = []
 
-        REGISTRY.pop(("chatqa", "analyzers", "sloppy"), None)
+    def build(analyzer, *grid_analyzers: str) -> Pipeline:
+        analyzers.register(analyzer.name, func=lambda lang, **params: analyzer)
+        registered.append(analyzer.name)
+        tables = "".join(f"[analyzers.{n}]\n" for n in (*grid_analyzers, analyzer.name))
+        (tmp_path / "g.toml").write_text(
+            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n' + tables + "[criteria]\n",
+            "utf-8")
+        return Pipeline.from_grid(tmp_path / "g.toml")
+
+    yield build
+    from catalogue import REGISTRY
+
+    for name in registered:
+        REGISTRY.pop(("chatqa", "analyzers", name), None)
+
+
+def test_building_undeclared_metric_sends_the_conversation_to_errors(pipeline_with,
+                                                                     make_conversation):
+    pipe = pipeline_with(_Sloppy())
+    conv = make_conversation(("customer", "10:00", "Bonjour"), ("advisor", "10:01", "Oui."))
+    results, errors = pipe.score_many([conv])
     assert results == []
     assert len(errors) == 1 and "[E107]" in str(errors[0])
 
@@ -110,21 +123,13 @@ class _Greetings:
         return Analysis({"greetings_count": float(len(self.matcher(doc)))})
 
 
-def test_building_initialize_gives_analyzers_the_loaded_pipeline(tmp_path, make_conversation):
-    analyzers.register("greetings", func=lambda lang, **params: _Greetings())
-    try:
-        (tmp_path / "g.toml").write_text(
-            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n[analyzers.greetings]\n'
-            "[criteria]\n", "utf-8")
-        pipe = Pipeline.from_grid(tmp_path / "g.toml")
-        assert pipe._nlp == {}  # building the pipeline does not load spaCy
-        conv = make_conversation(("customer", "10:00", "Salut"),
-                                 ("advisor", "10:01", "Bonjour ! Bonjour madame."))
-        res = pipe.score(conv)
-    finally:
-        from catalogue import REGISTRY
-
-        REGISTRY.pop(("chatqa", "analyzers", "greetings"), None)
+def test_building_initialize_gives_analyzers_the_loaded_pipeline(pipeline_with,
+                                                                  make_conversation):
+    pipe = pipeline_with(_Greetings())
+    assert pipe._nlp == {}  # building the pipeline does not load spaCy
+    conv = make_conversation(("customer", "10:00", "Salut"),
+                             ("advisor", "10:01", "Bonjour ! Bonjour madame."))
+    res = pipe.score(conv)
     assert res.messages["greetings_count"].tolist()[1] == 2.0
 
 
@@ -154,20 +159,11 @@ class _Echo:
 
 
 def test_building_conversation_analyzers_get_customer_parses_and_message_results(
-        tmp_path, make_conversation):
-    analyzers.register("echo", func=lambda lang, **params: _Echo())
-    try:
-        (tmp_path / "g.toml").write_text(
-            '[grid]\nname = "g"\n[levels]\norder = ["non", "oui"]\n'
-            "[analyzers.spelling_grammar]\n[analyzers.echo]\n[criteria]\n", "utf-8")
-        pipe = Pipeline.from_grid(tmp_path / "g.toml")
-        conv = make_conversation(("customer", "10:00", "Ma box ne marche plus"),
-                                 ("advisor", "10:01", "Je regarde votre dossié."))
-        res = pipe.score(conv)
-    finally:
-        from catalogue import REGISTRY
-
-        REGISTRY.pop(("chatqa", "analyzers", "echo"), None)
+        pipeline_with, make_conversation):
+    pipe = pipeline_with(_Echo(), "spelling_grammar")
+    conv = make_conversation(("customer", "10:00", "Ma box ne marche plus"),
+                             ("advisor", "10:01", "Je regarde votre dossié."))
+    res = pipe.score(conv)
     # « Ma box ne marche plus » is 5 tokens; « dossié » is one spelling finding
     assert res.metrics["customer_tokens"] == 5.0
     assert res.metrics["spelling_findings"] == 1.0
