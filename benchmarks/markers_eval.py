@@ -151,12 +151,18 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def score_set(path: Path, show_errors: int) -> int:
+def read_announced(path: Path, unit: str) -> list[dict]:
+    """The rows of a labelled set, after printing its name, size, SHA-256 and frozen status."""
     rows = read_jsonl(path)
     digest, frozen = frozen_status(path)
     print(f"== {path.relative_to(REPO) if path.is_relative_to(REPO) else path}: "
-          f"{len(rows)} messages")
+          f"{len(rows)} {unit}")
     print(f"   sha256 {digest}  {'FROZEN' if frozen else 'not frozen (a tuning set)'}")
+    return rows
+
+
+def score_set(path: Path, show_errors: int) -> int:
+    rows = read_announced(path, "messages")
     score = Score()
     docs_by_lang: dict[str, list] = defaultdict(list)
     for lang in sorted({r["lang"] for r in rows}):
@@ -249,7 +255,7 @@ def empathy() -> None:
           f"{sum(1 for v in x if v)} responses with a marker)")
 
 
-def real(n: int = 50, seed: int = 0) -> None:
+def real(n: int = 50, seed: int = 1) -> None:
     path = SHARED / "chats_fr_pmc" / "conversations.jsonl"
     pool = []
     for line in path.read_text("utf-8").splitlines():

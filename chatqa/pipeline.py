@@ -266,8 +266,8 @@ class Pipeline:
                 nlp is not None
             ) else {}
             for text in to_parse:
-                if (lang, text) in self._cache:
-                    continue
+                if (lang, text) in self._cache or text not in advisor_texts:
+                    continue  # cached, or parsed only for a conversation analyzer
                 try:
                     self._remember((lang, text), self._analyse_text(built, docs[text]))
                 except Exception as exc:  # noqa: BLE001 - recorded, the run goes on

@@ -53,6 +53,9 @@ def test_properties_scoring_any_conversation(pipes, rows):
     res = cached.score(conv)
     for f in res.findings:
         text = conv.messages[f.message_index].text
+        if f.start is None:  # about the message as a whole: no span at all
+            assert (f.end, f.text) == (None, "")
+            continue
         assert 0 <= f.start <= f.end <= len(text)
         assert text[f.start:f.end] == f.text
     for name in ("first_response_s", "mean_response_time_s", "max_response_time_s",
@@ -62,6 +65,8 @@ def test_properties_scoring_any_conversation(pipes, rows):
     masked = cached.score(conv, redact=True)  # offsets follow the masked text
     for f in masked.findings:
         text = masked.messages["text"].iloc[f.message_index]
+        if f.start is None:
+            continue
         assert 0 <= f.start <= f.end <= len(text)
         assert text[f.start:f.end] == f.text
     again = uncached.score(conv)

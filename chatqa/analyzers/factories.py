@@ -102,6 +102,24 @@ def make_markers(lang: str, **params: Any):
     return MarkersAnalyzer(patterns=load_resource(lang, "markers"), **params)
 
 
+# --- conduct ----------------------------------------------------------------------------------
+def make_conduct(lang: str, **params: Any):
+    """Build the conduct analyzer with the marker patterns and conduct rules of ``lang``.
+
+    The patterns are compiled on the loaded pipeline's vocabulary by ``initialize(nlp)``; card
+    numbers and codes written in the chat are found by chatqa.privacy's default rules.
+    """
+    from chatqa.analyzers.conduct import ConductAnalyzer
+    from chatqa.privacy import load_rules
+
+    check_param_names("conduct", ConductAnalyzer, params,
+                      internal=("markers", "rules", "secrets", "matcher", "_phrases",
+                                "_closing"))
+    return ConductAnalyzer(markers=load_resource(lang, "markers"),
+                           rules=load_resource(lang, "conduct"), secrets=load_rules(),
+                           **params)
+
+
 # --- registration -----------------------------------------------------------------------------
 def register_analyzers() -> None:
     """Register every packaged analyzer factory (idempotent)."""
@@ -111,4 +129,5 @@ def register_analyzers() -> None:
     analyzers.register("timing", func=make_timing)
     analyzers.register("spelling_grammar", func=make_spelling_grammar)
     analyzers.register("markers", func=make_markers)
+    analyzers.register("conduct", func=make_conduct)
     _registered = True

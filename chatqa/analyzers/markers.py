@@ -56,12 +56,21 @@ KIND_CODES: Mapping[str, str] = {
     "tutoiement": "register.tutoiement",
     "familiar": "register.familiar",
     "customer_emotion": "customer.emotion",
+    "confidentiality": "conduct.confidentiality",
+    "denigration": "conduct.denigration",
+    "personal_opinion": "conduct.personal_opinion",
+    "overpromise": "conduct.overpromise",
 }
 #: Kinds found in advisor messages, in the order of the metrics.
 ADVISOR_KINDS: tuple[str, ...] = ("courtesy", "empathy", "directivity", "negative",
                                   "tutoiement", "familiar")
 #: Kinds found in customer messages.
 CUSTOMER_KINDS: tuple[str, ...] = ("customer_emotion",)
+#: Professional-conduct kinds found in advisor messages, for the conduct analyzer.
+CONDUCT_KINDS: tuple[str, ...] = ("confidentiality", "denigration", "personal_opinion",
+                                  "overpromise")
+#: Every kind, in resource order.
+ALL_KINDS: tuple[str, ...] = (*ADVISOR_KINDS, *CUSTOMER_KINDS, *CONDUCT_KINDS)
 #: Kind -> its message-level metric (a count).
 KIND_METRICS: Mapping[str, str] = {
     "courtesy": "courtesy_markers",
@@ -218,8 +227,9 @@ def _bounds(ids: list[int]) -> dict[int, tuple[int, int]]:
 class MarkerMatcher:
     """The patterns of one language compiled on a spaCy ``Vocab``.
 
-    :meth:`markers` finds the advisor kinds in a Doc, :meth:`customer_emotions` the customer's
-    emotional moments (for the conduct analyzer), both as :class:`Marker` objects.
+    :meth:`markers` finds the advisor kinds in a Doc; for the conduct analyzer,
+    :meth:`customer_emotions` finds the customer's emotional moments and :meth:`conduct` the
+    advisor's breaches of professional conduct; all as :class:`Marker` objects.
     """
 
     def __init__(self, resource: MarkersResource, vocab: Vocab,
@@ -227,7 +237,8 @@ class MarkerMatcher:
         disabled = set(disabled)
         self.rules: dict[int, _Rule] = {}
         self._matchers: dict[str, _IndexedMatcher] = {}
-        groups = {"advisor": ADVISOR_KINDS, "customer": CUSTOMER_KINDS}
+        groups = {"advisor": ADVISOR_KINDS, "customer": CUSTOMER_KINDS,
+                  "conduct": CONDUCT_KINDS}
         for group, kinds in groups.items():
             entries = []
             for kind in kinds:
@@ -247,7 +258,7 @@ class MarkerMatcher:
         self._openers = frozenset(seg.openers)
         self._keep_final = frozenset(seg.keep_final)
         self._quotes = {pair[0]: pair[1] for pair in seg.quotes}
-        self._merge = {k: getattr(resource, k).merge for k in (*ADVISOR_KINDS, *CUSTOMER_KINDS)}
+        self._merge = {k: getattr(resource, k).merge for k in ALL_KINDS}
         neg = resource.negation
         self._before, self._after, self._window = (frozenset(neg.before), frozenset(neg.after),
                                                    neg.window)
@@ -261,6 +272,13 @@ class MarkerMatcher:
     def customer_emotions(self, doc: Doc) -> tuple[Marker, ...]:
         """The customer's emotional moments in ``doc`` (frustration, worry, anger, urgency)."""
         return self._find(doc, "customer")
+
+    def conduct(self, doc: Doc) -> tuple[Marker, ...]:
+        """Breaches of professional conduct in an advisor's ``doc``.
+
+        Confidentiality, denigration, personal opinion, overpromise.
+        """
+        return self._find(doc, "conduct")
 
     # -- matching -------------------------------------------------------------------------------
     def _find(self, doc: Doc, group: str) -> tuple[Marker, ...]:
@@ -415,8 +433,9 @@ class _IndexedMatcher:
         """Every match in ``doc``: ``(key, start, end, alignments)``, in no particular order."""
         out: dict[tuple[int, int], tuple[int, int, int, list[int]]] = {}
         n = len(doc)
-        lowers = [tok.lower_ for tok in doc]
+        lowers = token_strings(doc, "LOWER")  # no Token objects: this runs on every message
         words = set(lowers)
+        other: dict[str, list[str]] = {}
 
         def keep(key: int, start: int, end: int, align: list[int]) -> None:
             best = out.get((key, start))
@@ -446,11 +465,21 @@ class _IndexedMatcher:
             if group is not None:
                 run(group, i)
             for attr, regex, group in self._by_regex:
-                value = lower if attr == "LOWER" else doc[i].norm_ if attr == "NORM" \
-                    else doc[i].text
+                if attr == "LOWER":
+                    value = lower
+                else:
+                    if attr not in other:
+                        other[attr] = token_strings(doc, "NORM" if attr == "NORM" else "ORTH")
+                    value = other[attr][i]
                 if regex.search(value):
                     run(group, i)
         return list(out.values())
+
+
+def token_strings(doc: Doc, attr: str) -> list[str]:
+    """One string attribute (``LOWER``, ``NORM``, ``ORTH``) of every token of ``doc``."""
+    strings = doc.vocab.strings
+    return [strings[x] for x in doc.to_array(attr).tolist()]
 
 
 def _required_words(token: Mapping[str, Any]) -> frozenset[str] | None:
@@ -615,14 +644,7 @@ class MarkersAnalyzer:
             ConfigError: E103 when ``nlp`` does not assign an attribute the language's
                 patterns read (its resource's ``requires``).
         """
-        from chatqa.nlp import assigned_attributes
-
-        have = assigned_attributes(nlp)
-        for attr in self.patterns.requires:
-            if attr not in have:
-                raise ConfigError(Errors.E103.format(
-                    analyzer=self.name, attr=attr, model=nlp.meta.get("name"),
-                    components=nlp.pipe_names))
+        check_pipeline_assigns(self.name, self.patterns.requires, nlp)
         ready = copy.copy(self)
         object.__setattr__(ready, "matcher", MarkerMatcher(self.patterns, nlp.vocab,
                                                            self.disabled_patterns))
@@ -658,7 +680,18 @@ class MarkersAnalyzer:
         return out
 
 
+def check_pipeline_assigns(analyzer: str, requires: Iterable[str], nlp: Language) -> None:
+    """Raise E103 when ``nlp`` does not assign an attribute a language's patterns read."""
+    from chatqa.nlp import assigned_attributes
+
+    have = assigned_attributes(nlp)
+    for attr in requires:
+        if attr not in have:
+            raise ConfigError(Errors.E103.format(
+                analyzer=analyzer, attr=attr, model=nlp.meta.get("name"),
+                components=nlp.pipe_names))
+
+
 def pattern_keys(resource: MarkersResource) -> list[str]:
     """Every pattern key of a markers resource (``"<kind>.<id>"``), advisor kinds first."""
-    return [f"{kind}.{p.id}" for kind in (*ADVISOR_KINDS, *CUSTOMER_KINDS)
-            for p in getattr(resource, kind).patterns]
+    return [f"{kind}.{p.id}" for kind in ALL_KINDS for p in getattr(resource, kind).patterns]

@@ -85,6 +85,20 @@ def participant_name_values(conversation: Conversation) -> list[str]:
     return values
 
 
+@lru_cache(maxsize=1)
+def customer_name_fields() -> tuple[str, ...]:
+    """Metadata keys that hold the customer's name (``resources/roles.toml`` [names])."""
+    return tuple(load_shared_resource("roles")["names"]["customer_fields"])
+
+
+def customer_name_values(conversation: Conversation) -> list[str]:
+    """The customer's names a conversation gives: customer authors and customer metadata."""
+    values = [m.author for m in conversation.messages if m.author and m.role is Role.CUSTOMER]
+    values += [v for k in customer_name_fields()
+               if isinstance(v := conversation.metadata.get(k), str)]
+    return values
+
+
 def participant_names(conversation: Conversation) -> frozenset[str]:
     """Words of the people's names in a conversation, folded (lower case, no accents).
 

@@ -480,7 +480,8 @@ _MARKER_FLAG_ATTRS: Mapping[str, str | None] = {
 _MARKER_SET_OPS = ("IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS")
 _MARKER_OPS = re.compile(r"^(?:[?*+!]|\{\d*(?:,\d*)?\})$")
 MARKER_KINDS = ("courtesy", "empathy", "directivity", "negative", "tutoiement", "familiar",
-                "customer_emotion")
+                "customer_emotion", "confidentiality", "denigration", "personal_opinion",
+                "overpromise")
 _Snake = Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
@@ -635,6 +636,11 @@ class MarkersResource(_Strict):
     tutoiement: MarkerKind
     familiar: MarkerKind
     customer_emotion: MarkerKind
+    # professional conduct (déontologie), found by the conduct analyzer in advisor messages
+    confidentiality: MarkerKind = MarkerKind(severity="major")
+    denigration: MarkerKind = MarkerKind(severity="major")
+    personal_opinion: MarkerKind = MarkerKind(severity="minor")
+    overpromise: MarkerKind = MarkerKind(severity="minor")
 
     @model_validator(mode="before")
     @classmethod
@@ -738,6 +744,33 @@ class MarkersResource(_Strict):
                                           "leaves the attribute empty)")
 
 
+# --- conduct -------------------------------------------------------------------------------------
+class ConductPatterns(_Strict):
+    """Marker patterns (ids in a kind of ``markers.toml``) and extra phrases that count."""
+
+    patterns: tuple[_Snake, ...] = Field(min_length=1)
+    phrases: tuple[Regex, ...] = ()
+    messages: StrictInt = Field(default=1, ge=1, le=5)
+
+
+class ConductResource(_Strict):
+    """``resources/<lang>/conduct.toml``: what the conduct analyzer counts.
+
+    A greeting, a closing, a closing control, vouvoiement and a customer question.
+    ``greeting`` and ``closing`` name courtesy patterns of the language's ``markers.toml``,
+    ``closing_control`` directivity patterns; ``phrases`` are regular expressions on the
+    folded text (lower case, no accents). The names are checked against markers.toml when the
+    analyzer is built.
+    """
+
+    greeting: ConductPatterns
+    closing: ConductPatterns
+    closing_control: ConductPatterns
+    vouvoiement: Words = frozenset()
+    question_openers: tuple[Word, ...] = ()
+    name_titles: Words = frozenset()
+
+
 # --- shared resources ----------------------------------------------------------------------------
 class LanguageResource(_Strict):
     """``resources/language.toml``: detecting a conversation's language, and language tags."""
@@ -759,6 +792,7 @@ class RoleNames(_Strict):
     """``[names]`` of roles.toml."""
 
     metadata_fields: list[Word]
+    customer_fields: list[Word]
 
 
 class RolesResource(_Strict):
@@ -790,6 +824,7 @@ SCHEMAS: Mapping[str, type[_Strict]] = {
     "timing": TimingResource,
     "spelling_grammar": SpellingGrammarResource,
     "markers": MarkersResource,
+    "conduct": ConductResource,
     "language": LanguageResource,
     "roles": RolesResource,
     "redaction": RedactionResource,

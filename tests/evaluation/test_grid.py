@@ -11,7 +11,7 @@ from chatqa.evaluation.rules import propose_form_levels
 
 FR_CRITERIA = [
     "orthographe_grammaire", "richesse_vocabulaire", "clarte", "courtoisie_chaleur",
-    "empathie", "directivite", "delais_reponse", "relances",
+    "empathie", "directivite", "deontologie", "delais_reponse", "relances",
 ]
 
 
@@ -94,8 +94,8 @@ def test_rules_relances_applicable_only_after_a_silence(opportunities, missed, l
 def test_rules_criteria_without_analyzer_are_na_with_reason():
     grid = load_grid("fr_chat")
     proposals = propose_form_levels(grid, {}, [])
-    assert proposals["empathie"].level == "na"
-    assert proposals["empathie"].reason == "no analyzer yet"
+    assert proposals["clarte"].level == "na"
+    assert proposals["clarte"].reason == "no analyzer yet"
 
 
 HEAD = "[grid]\nname='x'\n[levels]\norder=['a_ameliorer','bon','exceptionnel']\n"
@@ -228,6 +228,9 @@ def test_grid_check_inputs_names_undeclared_metrics_and_codes(weights, extra, er
 
 
 def test_grid_check_inputs_accepts_fr_chat():
+    from chatqa.analyzers.base import get_factory
+
     grid = load_grid("fr_chat")
     used = {m for c in grid.criteria.values() for m in c.metric_names()}
-    grid.check_inputs(used, CODES)
+    codes = {code for name in grid.analyzers for code in get_factory(name)("fr").codes}
+    grid.check_inputs(used, codes)
