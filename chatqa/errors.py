@@ -168,6 +168,11 @@ class Warnings(metaclass=ErrorsWithCodes):
         "separator {delimiter!r} also occurs unquoted in the text. The extra fields were "
         "joined back into '{column}'."
     )
+    W004 = (
+        "Canned replies cannot be counted in a source that is read only once (a generator "
+        "or an iterator): vocabulary and clarity count every advisor text as the advisor's own. "
+        "Pass macros=MacroTable.from_conversations(...) or a list, or score a file."
+    )
     W101 = (
         "No spaCy pipeline with a parser is installed for {lang!r}; using a blank pipeline "
         "with a rule-based sentencizer. Analyzers that need a parse report NaN."

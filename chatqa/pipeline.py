@@ -11,6 +11,7 @@ to the ``errors`` table.
 from __future__ import annotations
 
 import math
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
@@ -39,12 +40,13 @@ from chatqa.analyzers.building import (
     checked,
     specs_of_level,
 )
-from chatqa.errors import AnalyzerError, ChatQAError, Errors, TranscriptError
+from chatqa.errors import AnalyzerError, ChatQAError, Errors, TranscriptError, Warnings
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.evaluation.rules import get_rule, propose_form_levels
 from chatqa.io.roles import participant_names
 from chatqa.language import LanguageDetector, conversation_language
+from chatqa.macros import MACROS_FILE, MacroTable
 from chatqa.model import Conversation, Finding, Role
 from chatqa.nlp import pipe_bounded
 from chatqa.results import ConversationResult, redacted
@@ -64,11 +66,16 @@ class Pipeline:
         grid: a loaded :class:`Grid`.
         cache_size: how many distinct advisor texts keep their message analyses (canned
             replies repeat across conversations: each distinct text is analysed once).
+        macros: the canned replies (:class:`~chatqa.macros.MacroTable`) that vocabulary and
+            clarity leave out of the advisor's own text; ``score_archive`` builds one from
+            the archive when none is given.
     """
 
-    def __init__(self, grid: Grid, *, cache_size: int = 200_000) -> None:
+    def __init__(self, grid: Grid, *, cache_size: int = 200_000,
+                 macros: MacroTable | None = None) -> None:
         self.grid = grid
         self.cache_size = cache_size
+        self.macros = macros
         self._nlp: dict[str, Any] = {}
         self._analyzers: dict[str, BuiltAnalyzers] = {}
         self._cache: OrderedDict[tuple[str, str], tuple[Analysis, ...]] = OrderedDict()
@@ -148,12 +155,17 @@ class Pipeline:
         return conversation_language(conversation, self.grid.language, self._detector)
 
     # -- scoring ------------------------------------------------------------------------------
-    def score(self, conversation: Conversation, *, redact: bool = False) -> ConversationResult:
+    def score(self, conversation: Conversation, *, redact: bool = False,
+              macros: MacroTable | None = None) -> ConversationResult:
         """Score one conversation; with ``redact``, personal data is masked in the result.
+
+        ``macros`` (else the pipeline's table) says which advisor texts are canned replies.
 
         Raises:
             AnalyzerError: an analyzer failed on this conversation.
         """
+        if macros is not None:
+            self.macros = macros
         results, errors = self.score_many([conversation], redact=redact)
         if errors:
             raise errors[0]
@@ -207,6 +219,7 @@ class Pipeline:
         columns: Mapping[str, str] | None = None,
         encoding: str | None = None,
         redact: bool = False,
+        macros: MacroTable | str | Path | None = "auto",
     ) -> Tables | ArchiveSummary:
         """Score every conversation of an archive; bad records go to the ``errors`` table.
 
@@ -225,17 +238,47 @@ class Pipeline:
             redact: mask personal data (``chatqa.privacy``) in the tables' texts, findings and
                 suggestions, offsets following the masked text. Reports and workbooks are
                 masked anyway; the tables keep the raw text by default.
+            macros: the canned replies left out of vocabulary and clarity: ``"auto"`` counts
+                them in a first pass over the archive (texts sent word for word in ``[grid]
+                macro_min_conversations`` conversations; with ``out``, a ``macros.csv``
+                already there is reused), a path reads the client's macro library (text, one
+                per line, or CSV with a ``text`` column), a
+                :class:`~chatqa.macros.MacroTable` is used as is, None uses none. The table
+                is written to ``out`` as ``macros.csv``.
 
         Returns:
             The :class:`Tables` of the run, or an :class:`ArchiveSummary` when ``out`` is set.
         """
         check_n_process(n_process)
+        if isinstance(source, Iterable) and not isinstance(source, str | Path | Sequence):
+            if macros == "auto":
+                warnings.warn(Warnings.W004, stacklevel=2)
+                macros = None
+        self.macros = self._macro_table(macros, source, input_format, columns, encoding, out)
         records = open_records(source, input_format, columns, encoding)
-        meta = {**self.meta(), "source": str(source) if isinstance(source, str | Path) else None}
+        meta = {**self.meta(), "source": str(source) if isinstance(source, str | Path) else None,
+                "macros": len(self.macros) if self.macros is not None else None}
         return run_archive(
             self, records, meta=meta, n_process=n_process, out=out, format=format,
-            chunk_size=chunk_size, progress=progress, redact=redact,
+            chunk_size=chunk_size, progress=progress, redact=redact, macros=self.macros,
         )
+
+    def _macro_table(self, macros: MacroTable | str | Path | None, source: Any,
+                     input_format: str | None, columns: Mapping[str, str] | None,
+                     encoding: str | None, out: str | Path | None) -> MacroTable | None:
+        """The run's canned replies (see ``score_archive``'s ``macros``)."""
+        if macros is None or isinstance(macros, MacroTable):
+            return macros
+        if macros != "auto":
+            return MacroTable.from_library(macros)
+        saved = Path(out) / MACROS_FILE if out is not None else None
+        if saved is not None and saved.is_file():
+            return MacroTable.read_csv(saved)  # a resumed run: the same table
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the scoring pass warns about the records
+            records = open_records(source, input_format, columns, encoding)
+            return MacroTable.from_conversations(
+                records, min_conversations=self.grid.grid.macro_min_conversations)
 
     # -- one language's conversations ---------------------------------------------------------
     def _score_language(
@@ -338,6 +381,7 @@ class Pipeline:
         context = ConversationContext(
             docs=tuple(docs.get(m.text) if m.role in self._parse_roles(built) | {Role.ADVISOR}
                        else None for m in conv.messages),
+            macro_messages=self.macros.macro_messages(conv) if self.macros else frozenset(),
             message_results={
                 a.name: {i: per_message[i][k] for i in sorted(per_message)}
                 for k, a in enumerate(built.message)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatqa.errors import ConfigError, Errors
 from chatqa.io.writers import TableWriter
+from chatqa.macros import MACROS_FILE, MacroTable
 from chatqa.tables import Tables
 
 if TYPE_CHECKING:
@@ -99,12 +100,18 @@ def run_archive(
     chunk_size: int = 256,
     progress: bool | None = None,
     redact: bool = False,
+    macros: MacroTable | None = None,
 ) -> Tables | ArchiveSummary:
-    """Score ``records`` chunk by chunk; return the Tables, or a summary when ``out`` is set."""
+    """Score ``records`` chunk by chunk; return the Tables, or a summary when ``out`` is set.
+
+    With ``out``, the run's macro table is written there as ``macros.csv`` first.
+    """
     check_n_process(n_process)
     from tqdm.auto import tqdm
 
     writer = TableWriter(out, format, pipeline.schemas, meta=meta) if out is not None else None
+    if writer is not None and macros is not None:
+        macros.write_csv(Path(out) / MACROS_FILE)
     parts: list[Tables] = []
     counts = {"ok": 0, "failed": 0, "messages": 0, "findings": 0}
     started = time.perf_counter()
@@ -151,7 +158,7 @@ def _scored_chunks(
     ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(
         max_workers=n_process, mp_context=ctx, initializer=_init_worker,
-        initargs=(pipeline.grid, pipeline.cache_size),
+        initargs=(pipeline.grid, pipeline.cache_size, pipeline.macros),
     ) as pool:
         pending: list[Any] = []
         for chunk in chunks:
@@ -165,11 +172,11 @@ def _scored_chunks(
 _WORKER: Pipeline | None = None
 
 
-def _init_worker(grid: Grid, cache_size: int) -> None:
+def _init_worker(grid: Grid, cache_size: int, macros: MacroTable | None) -> None:
     global _WORKER
     from chatqa.pipeline import Pipeline
 
-    _WORKER = Pipeline(grid, cache_size=cache_size)
+    _WORKER = Pipeline(grid, cache_size=cache_size, macros=macros)
 
 
 def _score_chunk_in_worker(chunk: list[Any], redact: bool) -> Tables:

@@ -83,6 +83,8 @@ _SNAKE = rf"{_WORD}(?:_[a-z0-9]+)*"
 #: The naming table of docs/design.md as patterns: a metric name must match one of them.
 #: The kind decides the range its values must fit (``check_metric_values``).
 METRIC_NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # a real-valued measure, any sign: zipf_mean, lix_score, subordinate_clauses_per_sentence
+    ("measure", re.compile(rf"^{_SNAKE}_(?:mean|score|per_sentence)$")),
     ("seconds", re.compile(rf"^{_SNAKE}_s$")),                      # first_response_s
     ("rate", re.compile(rf"^{_SNAKE}_per_100_words$")),             # errors_per_100_words
     ("ratio", re.compile(rf"^{_SNAKE}_ratio$")),                    # question_ratio (0-1)
@@ -126,6 +128,7 @@ _SAMPLES: Mapping[str, Sequence[tuple[str, Sequence[_Row]]]] = {
              "renvoie. Sorry, I do not speak French very well.", "Léa"),
             ("customer", 120, "merci 👍", "Jimmy"),
             ("advisor", 130, "Je vous en prie, c'est un plaisir 😊", "Léa"),
+            ("advisor", 140, "Du coup, je vais checker ce truc pour vous.", "Léa"),
             ("advisor", 400, "Je clôture la conversation, bonne journée.", "Léa"),
         )),
     ),

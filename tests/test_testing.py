@@ -271,13 +271,14 @@ def test_testing_check_declarations_fails(analyzer, match, nlp_fr):
 
 # -- check_names -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["first_response_s", "holds_kept", "relaunch_count", "words",
-                                  "errors_per_100_words", "question_ratio", "unanswered_bursts"])
+                                  "errors_per_100_words", "question_ratio", "unanswered_bursts",
+                                  "zipf_mean", "lix_score", "subordinate_clauses_per_sentence"])
 def test_testing_metric_name_rules_accept(name):
     assert any(rule.match(name) for _, rule in METRIC_NAME_RULES)
 
 
 @pytest.mark.parametrize("name", ["response_time", "ResponseTime_s", "delay_ms", "empathy",
-                                  "question_score", "errors__count", "_words", "nb_error"])
+                                  "question_mean_", "errors__count", "_words", "nb_error"])
 def test_testing_metric_name_rules_reject(name):
     assert not any(rule.match(name) for _, rule in METRIC_NAME_RULES)
 

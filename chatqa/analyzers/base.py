@@ -111,7 +111,9 @@ class ConversationContext(Sequence):
     ``parse_roles`` (parsed with the same dedupe as advisor texts). ``message_results``: the
     message analyzers' analyses, ``{analyzer name: {message index: Analysis}}``, so a
     conversation analyzer builds on their findings instead of finding them again.
-    ``summaries``: their conversation-level metrics (``summarize``).
+    ``summaries``: their conversation-level metrics (``summarize``). ``macro_messages``: the
+    indices of the advisor messages that are canned replies (the run's macro table), which
+    vocabulary and clarity leave out of the advisor's own text.
 
     It is also the sequence of ``docs`` (``context[i]``, ``len(context)``), so an analyzer
     written for a plain list of Docs keeps working.
@@ -120,6 +122,7 @@ class ConversationContext(Sequence):
     docs: tuple[Doc | None, ...] = ()
     message_results: Mapping[str, Mapping[int, Analysis]] = field(default_factory=dict)
     summaries: Mapping[str, float] = field(default_factory=dict)
+    macro_messages: frozenset[int] = frozenset()
 
     def __getitem__(self, index):  # noqa: D105 - the Sequence of docs
         return self.docs[index]

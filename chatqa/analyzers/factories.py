@@ -120,6 +120,25 @@ def make_conduct(lang: str, **params: Any):
                            **params)
 
 
+# --- vocabulary and clarity -------------------------------------------------------------------
+def make_vocabulary(lang: str, **params: Any):
+    """Build the vocabulary analyzer with the word lists of ``lang``."""
+    from chatqa.analyzers.vocabulary import VocabularyAnalyzer, VocabularyRules
+
+    check_param_names("vocabulary", VocabularyAnalyzer, params, internal=("rules", "lang"))
+    return VocabularyAnalyzer(
+        rules=VocabularyRules.from_resource(load_resource(lang, "vocabulary")), lang=lang)
+
+
+def make_clarity(lang: str, **params: Any):
+    """Build the clarity analyzer with the limits and lists of ``lang`` (and a glossary)."""
+    from chatqa.analyzers.clarity import ClarityAnalyzer
+
+    check_param_names("clarity", ClarityAnalyzer, params,
+                      internal=("rules", "lang", "_known", "_token", "_punctuation"))
+    return ClarityAnalyzer(rules=load_resource(lang, "clarity"), lang=lang, **params)
+
+
 # --- registration -----------------------------------------------------------------------------
 def register_analyzers() -> None:
     """Register every packaged analyzer factory (idempotent)."""
@@ -130,4 +149,6 @@ def register_analyzers() -> None:
     analyzers.register("spelling_grammar", func=make_spelling_grammar)
     analyzers.register("markers", func=make_markers)
     analyzers.register("conduct", func=make_conduct)
+    analyzers.register("vocabulary", func=make_vocabulary)
+    analyzers.register("clarity", func=make_clarity)
     _registered = True

@@ -135,6 +135,12 @@ class GridInfo(_Strict):
         description="Characters of a message that are analysed; a longer message is analysed "
         "up to this length and gets a `text.truncated` finding (bounded time and memory).",
     )
+    macro_min_conversations: int = Field(
+        default=3,
+        ge=2,
+        description="An advisor text sent word for word in at least this many conversations "
+        "of the archive is a canned reply (a macro), left out of vocabulary and clarity.",
+    )
 
 
 class Levels(_Strict):

@@ -771,6 +771,112 @@ class ConductResource(_Strict):
     name_titles: Words = frozenset()
 
 
+# --- vocabulary and clarity ---------------------------------------------------------------------
+class PatternList(_Strict):
+    """Regular expressions on the folded text, with the note their findings carry."""
+
+    note: StrictStr = Field(min_length=1)
+    patterns: tuple[Regex, ...] = ()
+
+
+class VocabularyMinimum(_Strict):
+    """``[minimum]``: the least tokens each vocabulary measure needs (NaN below)."""
+
+    words: StrictInt = Field(ge=1)
+    content_words: StrictInt = Field(ge=1)
+    mattr_window: StrictInt = Field(ge=2)
+    mtld_words: StrictInt = Field(ge=2)
+    hdd_draws: StrictInt = Field(ge=2)
+    long_word_letters: StrictInt = Field(default=7, ge=2)
+
+
+class VocabularyFrequency(_Strict):
+    """``[frequency]``: the Zipf frequency below which a content word is rare."""
+
+    rare_zipf: Number = Field(ge=0, le=8)
+
+
+class Anglicisms(_Strict):
+    """``[anglicisms]``: folded word = the French word to use instead."""
+
+    note: StrictStr = Field(min_length=1)
+    words: dict[Word, StrictStr] = Field(default_factory=dict)
+
+
+class Repetition(_Strict):
+    """``[repetition]``: stock words and phrases, and from which use they are findings."""
+
+    note: StrictStr = Field(min_length=1)
+    min_uses: StrictInt = Field(ge=2)
+    phrases: tuple[Word, ...] = ()
+
+
+class VocabularyResource(_Strict):
+    """``resources/<lang>/vocabulary.toml``: the vocabulary analyzer's thresholds and lists."""
+
+    minimum: VocabularyMinimum
+    frequency: VocabularyFrequency
+    tics: PatternList
+    vague: PatternList
+    anglicisms: Anglicisms
+    repetition: Repetition
+
+
+class ClarityMinimum(_Strict):
+    """``[minimum]``: the least own words and sentences for the conversation's measures."""
+
+    words: StrictInt = Field(ge=1)
+    sentences: StrictInt = Field(ge=1)
+
+
+class ClarityLimits(_Strict):
+    """``[limits]``: a wall of text, and a long word for LIX."""
+
+    wall_words: StrictInt = Field(ge=10)
+    long_word_letters: StrictInt = Field(ge=2)
+
+
+class Jargon(_Strict):
+    """``[jargon]``: what an unexplained internal term or code looks like."""
+
+    note: StrictStr = Field(min_length=1)
+    token: Regex
+    common_zipf: Number = Field(ge=0, le=8)
+    window: StrictInt = Field(ge=1, le=20)
+    explained_by: Words = frozenset()
+    explained_after: Words = frozenset()
+    public: Words = frozenset()
+    not_after: Words = frozenset()
+
+
+class Shouting(_Strict):
+    """``[shouting]``: a common word written in capitals for emphasis."""
+
+    note: StrictStr = Field(min_length=1)
+    min_letters: StrictInt = Field(ge=2)
+    common_zipf: Number = Field(ge=0, le=8)
+    max_run: StrictInt = Field(default=2, ge=1)
+    single_min_letters: StrictInt = Field(default=5, ge=2)
+    emphasis_words: Words = frozenset()
+
+
+class Punctuation(_Strict):
+    """``[punctuation]``: runs of « ? », « ! » or dots."""
+
+    note: StrictStr = Field(min_length=1)
+    pattern: Regex
+
+
+class ClarityResource(_Strict):
+    """``resources/<lang>/clarity.toml``: thresholds and lists of the clarity analyzer."""
+
+    minimum: ClarityMinimum
+    limits: ClarityLimits
+    jargon: Jargon
+    shouting: Shouting
+    punctuation: Punctuation
+
+
 # --- shared resources ----------------------------------------------------------------------------
 class LanguageResource(_Strict):
     """``resources/language.toml``: detecting a conversation's language, and language tags."""
@@ -825,6 +931,8 @@ SCHEMAS: Mapping[str, type[_Strict]] = {
     "spelling_grammar": SpellingGrammarResource,
     "markers": MarkersResource,
     "conduct": ConductResource,
+    "vocabulary": VocabularyResource,
+    "clarity": ClarityResource,
     "language": LanguageResource,
     "roles": RolesResource,
     "redaction": RedactionResource,

@@ -18,7 +18,8 @@ def test_building_registry_is_filled_on_import_and_spacy_stays_unloaded():
             "print(sorted(analyzers.get_all()), 'spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout.strip()
-    assert out == "['conduct', 'markers', 'spelling_grammar', 'timing'] False"
+    assert out == ("['clarity', 'conduct', 'markers', 'spelling_grammar', 'timing', "
+                   "'vocabulary'] False")
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,12 @@ def test_rules_relances_applicable_only_after_a_silence(opportunities, missed, l
 
 
 def test_rules_criteria_without_analyzer_are_na_with_reason():
-    grid = load_grid("fr_chat")
+    grid = validate_grid({"grid": {"name": "x"},
+                          "levels": {"order": ["a_ameliorer", "bon", "exceptionnel"]},
+                          "criteria": {"ton": {"rule": "na", "reason": "no analyzer yet"}}})
     proposals = propose_form_levels(grid, {}, [])
-    assert proposals["clarte"].level == "na"
-    assert proposals["clarte"].reason == "no analyzer yet"
+    assert proposals["ton"].level == "na"
+    assert proposals["ton"].reason == "no analyzer yet"
 
 
 HEAD = "[grid]\nname='x'\n[levels]\norder=['a_ameliorer','bon','exceptionnel']\n"

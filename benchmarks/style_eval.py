@@ -1,0 +1,213 @@
+"""Vocabulary and clarity on real chats: metric distributions, levels, and agreement with people.
+
+Data (read in place, never copied):
+  ../shared/data/chats_fr_pmc/conversations.jsonl   the real French chats, scored once with
+                                                    the grid (canned replies counted in a
+                                                    first pass, as score_archive does)
+  benchmarks/data/graded_style_fr.jsonl             frozen: 60 of them graded by a person from
+                                                    the rubric style_rubric_fr.md (the figures)
+  benchmarks/data/graded_style_dev_fr.jsonl         60 others, graded by another person, the
+                                                    set the thresholds were tuned on
+
+Prints, for the PMC chats: percentiles of every vocabulary and clarity metric and of the
+share of canned text; how many conversations land at each level of `richesse_vocabulaire`
+and `clarte`, and the share of reviewable ones (20 advisor words or more) given a level
+(target 80 %). For each graded set and criterion: quadratic-weighted Cohen's kappa between
+the grid's level and the person's, on the conversations both gave a level to, with a
+bootstrap 95 % interval (2,000 resamples), and the agreement on `na`. Plots (histograms of
+the metrics, coloured by the grid's level) are saved as PNG in --plots.
+
+    python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
+        [--tune] [--sets dev,frozen]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from markers_eval import frozen_status  # beside this script
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+PMC = SHARED / "chats_fr_pmc" / "conversations.jsonl"
+DATA = REPO / "benchmarks" / "data"
+GRADED = {"frozen": DATA / "graded_style_fr.jsonl", "dev": DATA / "graded_style_dev_fr.jsonl"}
+CRITERIA = ("richesse_vocabulaire", "clarte")
+LEVELS = ("a_ameliorer", "bon", "exceptionnel")
+METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",
+           "rare_word_ratio", "long_word_ratio", "mattr_ratio", "hdd_ratio", "mtld_score",
+           "sentence_words_mean",
+           "longest_sentence_words", "flesch_kandel_moles_score", "lix_score",
+           "dependency_distance_mean", "subordinate_clauses_per_sentence",
+           "passive_sentence_ratio", "clarity_issues_per_100_words", "wall_of_text_messages",
+           "one_word_replies", "multi_question_messages")
+REVIEWABLE_WORDS = 20
+sys.path.insert(0, str(REPO))
+
+
+def score(grid: str):
+    """The PMC chats scored with ``grid``: (conversations, forms)."""
+    import chatqa
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # W001: clock times without a date
+        tables = chatqa.Pipeline.from_grid(grid).score_archive(PMC, progress=False)
+    return tables.conversations.set_index("conversation_id"), tables.forms
+
+
+def levels_of(forms: pd.DataFrame, criterion: str) -> pd.Series:
+    sub = forms[forms.criterion == criterion]
+    return sub.set_index("conversation_id")["level"]
+
+
+def qwk(human: list[str], machine: list[str]) -> float:
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(set(human) | set(machine)) < 2:
+        return float("nan")
+    return cohen_kappa_score(human, machine, labels=list(LEVELS), weights="quadratic")
+
+
+def bootstrap(human: list[str], machine: list[str], n: int = 2000, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    h, m = np.array(human), np.array(machine)
+    values = []
+    for _ in range(n):
+        idx = rng.integers(0, len(h), len(h))
+        k = qwk(list(h[idx]), list(m[idx]))
+        if k == k:
+            values.append(k)
+    return (np.percentile(values, 2.5), np.percentile(values, 97.5)) if values else (np.nan,) * 2
+
+
+def agreement(graded: pd.DataFrame, forms: pd.DataFrame, criterion: str) -> None:
+    machine = levels_of(forms, criterion).reindex(graded.index)
+    human = graded[criterion]
+    both = [(h, m) for h, m in zip(human, machine, strict=True) if h in LEVELS and m in LEVELS]
+    hs, ms = [h for h, _ in both], [m for _, m in both]
+    k = qwk(hs, ms)
+    lo, hi = bootstrap(hs, ms)
+    print(f"   {criterion:22} n={len(both):3d}  QWK={k:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]  "
+          "(target >= 0.60)")
+    table = pd.crosstab(human.rename("person"), machine.rename("grid"))
+    print("     " + table.to_string().replace("\n", "\n     "))
+
+
+def distributions(conv: pd.DataFrame, forms: pd.DataFrame) -> None:
+    print("== PMC chats: metric percentiles (conversations with a value)")
+    rows = []
+    for name in METRICS:
+        values = conv[name].dropna()
+        q = values.quantile([0.1, 0.25, 0.5, 0.75, 0.9]) if len(values) else [np.nan] * 5
+        rows.append([name, len(values), *np.round(list(q), 2)])
+    print(pd.DataFrame(rows, columns=["metric", "n", "p10", "p25", "p50", "p75", "p90"])
+          .to_string(index=False))
+    reviewable = conv.index[conv["advisor_words"] >= REVIEWABLE_WORDS]
+    print(f"== levels ({len(conv)} conversations, {len(reviewable)} reviewable: "
+          f"{REVIEWABLE_WORDS}+ advisor words)")
+    for criterion in CRITERIA:
+        levels = levels_of(forms, criterion)
+        counts = levels.value_counts().reindex([*LEVELS, "na"], fill_value=0)
+        given = (levels.reindex(reviewable) != "na").mean()
+        print(f"   {criterion:22} " + "  ".join(f"{k} {v}" for k, v in counts.items())
+              + f"   reviewable with a level: {given:.1%} (target >= 80%)")
+
+
+def plots(conv: pd.DataFrame, forms: pd.DataFrame, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for criterion, names in (("richesse_vocabulaire", ("own_words", "macro_text_ratio",
+                                                       "vocabulary_issues_per_100_words",
+                                                       "zipf_mean", "rare_word_ratio",
+                                                       "lix_score")),
+                             ("clarte", ("sentence_words_mean", "longest_sentence_words",
+                                         "flesch_kandel_moles_score",
+                                         "clarity_issues_per_100_words",
+                                         "subordinate_clauses_per_sentence",
+                                         "dependency_distance_mean"))):
+        levels = levels_of(forms, criterion).reindex(conv.index)
+        fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+        for ax, name in zip(axes.flat, names, strict=True):
+            data = [conv.loc[levels == lv, name].dropna() for lv in (*LEVELS, "na")]
+            ax.hist(data, bins=20, stacked=True, label=[*LEVELS, "na"])
+            ax.set_title(name, fontsize=9)
+        axes.flat[0].legend(fontsize=7)
+        fig.suptitle(f"PMC chats: metrics by the grid's level of {criterion}")
+        fig.tight_layout()
+        path = folder / f"style_{criterion}.png"
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+        print(f"   plot: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+
+
+def tune(conv: pd.DataFrame, graded: pd.DataFrame) -> None:
+    """Print the dev-set QWK of one-metric bands over a grid of edges (for choosing them)."""
+    for criterion in CRITERIA:
+        human = graded[criterion]
+        ids = [i for i, h in human.items() if h in LEVELS and i in conv.index
+               and conv.loc[i, "own_words"] >= 15]
+        best = []
+        for name in METRICS:
+            values = conv.loc[ids, name]
+            if values.isna().mean() > 0.2:
+                continue
+            edges = sorted(set(np.round(values.dropna().quantile(np.linspace(0.05, 0.95, 19)),
+                                        2)))
+            for sign in (1, -1):
+                for lo in edges:
+                    for hi in edges:
+                        if hi <= lo:
+                            continue
+                        v = sign * values
+                        a, b = (lo, hi) if sign == 1 else (-hi, -lo)
+                        machine = ["exceptionnel" if x >= b else "bon" if x >= a
+                                   else "a_ameliorer" for x in v.fillna(a)]
+                        best.append((qwk(list(human[ids]), machine), name, sign, lo, hi))
+        best.sort(reverse=True)
+        print(f"-- tune {criterion}: best single-metric bands on dev (n={len(ids)})")
+        for k, name, sign, lo, hi in best[:8]:
+            print(f"   QWK {k:+.3f}  {name} {'higher' if sign == 1 else 'lower'} is better, "
+                  f"edges {lo} / {hi}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", default="fr_chat")
+    parser.add_argument("--plots", type=Path, default=REPO / "benchmarks" / "out" / "style")
+    parser.add_argument("--tune", action="store_true", help="search bands on the dev set")
+    parser.add_argument("--sets", default="dev,frozen",
+                        help="graded sets to score (dev while tuning: the frozen set is scored "
+                             "once the thresholds are chosen)")
+    args = parser.parse_args()
+    if not PMC.is_file():
+        sys.exit(f"shared data not found: {PMC}")
+    conv, forms = score(args.grid)
+    distributions(conv, forms)
+    plots(conv, forms, args.plots)
+    for name, path in GRADED.items():
+        if name not in args.sets.split(","):
+            continue
+        graded = pd.DataFrame([json.loads(line) for line in path.read_text("utf-8")
+                               .splitlines() if line.strip()]).set_index("conversation_id")
+        digest, frozen = frozen_status(path)
+        print(f"== graded {name}: {path.name} ({len(graded)} conversations), sha256 "
+              f"{digest[:16]}…  {'FROZEN' if frozen else 'not frozen (a tuning set)'}")
+        for criterion in CRITERIA:
+            agreement(graded, forms, criterion)
+        if args.tune and name == "dev":
+            tune(conv, graded)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Clarity and construction of sentences, measured on the advisor's own text (conversation level).
+
+Definitions (docs/clarity.md states them with the minimum tokens of each):
+
+* Sentences are spaCy's (``doc.sents``); words are ``own_text`` words. Sentence length,
+  readability (Flesch with Kandel and Moles's constants, LIX) and syntax (mean dependency
+  distance, subordinate clauses, passive voice, noun chains; French parse only) are computed on
+  the advisor's own text (canned replies left out), NaN below the minimum.
+* Per message (``message_metrics``): ``sentences`` and ``max_sentence_words`` of every
+  advisor message with a parse.
+* Findings in every advisor message (canned or not, said in their details): a wall of text (a
+  message over ``wall_words`` words without a line break), jargon (an all-capitals term or code
+  that is no common word, not public, not in the client's glossary, not explained where it is
+  first used and not first written by the customer), shouting (a common word in capitals), and
+  runs of « ? », « ! » or dots. Only those in the own text count in
+  ``clarity_issues_per_100_words``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec, check_param
+from chatqa.analyzers.own_text import AdvisorMessage, advisor_messages, finding, words_of
+from chatqa.analyzers.vocabulary import zipf
+from chatqa.measures.readability import flesch_kandel_moles, lix, syllables
+from chatqa.model import Conversation, Finding, Role, Severity
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+    from chatqa.resources.schemas import ClarityResource
+
+NAN = math.nan
+_PLACEHOLDER = re.compile(r"^_[A-Za-z]+\d+_$")
+#: Dependency labels of a subordinate clause, and of a passive construction (UD, French).
+SUBORDINATE_DEPS = frozenset({"advcl", "acl", "acl:relcl", "ccomp", "csubj"})
+PASSIVE_DEPS = frozenset({"aux:pass", "nsubj:pass", "expl:pass", "csubj:pass"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClarityAnalyzer:
+    """Sentence length, readability, syntax, walls of text, jargon, shouting, punctuation.
+
+    The grid's ``[analyzers.clarity]`` may give ``glossary``: the client's file of terms its
+    customers know (one per line, ``#`` comments), which are no jargon.
+    """
+
+    name: ClassVar[str] = "clarity"
+    requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
+    version: ClassVar[int] = 1
+    metrics: ClassVar[tuple[MetricSpec, ...]] = (
+        MetricSpec("sentences", "message", "Sentences of the advisor message."),
+        MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
+        MetricSpec("sentence_words_mean", "conversation",
+                   "Mean words per sentence of the own text."),
+        MetricSpec("longest_sentence_words", "conversation",
+                   "Words of the own text's longest sentence."),
+        MetricSpec("flesch_kandel_moles_score", "conversation",
+                   "Flesch reading ease, Kandel and Moles's French constants (higher is easier)."),
+        MetricSpec("lix_score", "conversation", "LIX readability index (lower is easier)."),
+        MetricSpec("dependency_distance_mean", "conversation",
+                   "Mean distance in words between a word and its head (NaN without a parse)."),
+        MetricSpec("subordinate_clauses_per_sentence", "conversation",
+                   "Subordinate clauses per sentence (NaN without a parse)."),
+        MetricSpec("passive_sentence_ratio", "conversation",
+                   "Share of sentences in the passive voice (NaN without a parse)."),
+        MetricSpec("long_noun_chains", "conversation",
+                   "Chains of three or more nouns linked by « de » and the like."),
+        MetricSpec("wall_of_text_messages", "conversation",
+                   "Own messages over the wall-of-text limit without a line break."),
+        MetricSpec("one_word_replies", "conversation", "Own messages of a single word."),
+        MetricSpec("multi_question_messages", "conversation",
+                   "Own messages asking two questions or more."),
+        MetricSpec("clarity_issues_per_100_words", "conversation",
+                   "Walls of text, jargon, shouting and repeated punctuation per 100 own words."),
+    )
+    codes: ClassVar[Mapping[str, str]] = {
+        "clarity.wall_of_text": "A long message without a line break; the span is the message.",
+        "clarity.jargon": "An internal term or code the customer cannot know, not explained.",
+        "clarity.shouting": "Words in capitals for emphasis.",
+        "clarity.punctuation": "A run of « ? », « ! » or dots.",
+    }
+
+    rules: ClarityResource
+    lang: str = field(repr=False)
+    glossary: str | None = None
+    _known: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _token: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
+    _punctuation: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Read the glossary (E201 when it is no readable file) and compile the patterns."""
+        known = {w.upper() for w in self.rules.jargon.public}
+        if self.glossary is not None:
+            path = Path(self.glossary)
+            check_param("ClarityAnalyzer", "glossary", self.glossary, path.is_file(),
+                        "the path of a text file of terms, one per line")
+            terms = (line.split("#", 1)[0].strip() for line in path.read_text("utf-8")
+                     .splitlines())
+            known |= {t.split("=", 1)[0].strip().upper() for t in terms if t}
+        object.__setattr__(self, "_known", frozenset(known))
+        object.__setattr__(self, "_token", re.compile(self.rules.jargon.token))
+        object.__setattr__(self, "_punctuation", re.compile(self.rules.punctuation.pattern))
+
+    def analyze_conversation(
+        self, conversation: Conversation, context: ConversationContext | Sequence[Doc | None] = ()
+    ) -> Analysis:
+        """Clarity metrics of the advisor's own text, per-message sentence counts, findings."""
+        messages = advisor_messages(conversation, context)
+        own = [m for m in messages if not m.macro and m.doc is not None]
+        findings = [*self._walls(messages), *self._jargon(conversation, messages),
+                    *self._shouting(messages), *self._punctuation_runs(messages)]
+        sentences = [(m, s, words_of(s)) for m in own for s in m.doc.sents]
+        sentences = [(m, s, w) for m, s, w in sentences if w]
+        words = [w for _, _, ws in sentences for w in ws]
+        n, k = len(words), len(sentences)
+        minimum = self.rules.minimum
+        enough = n >= minimum.words and k >= minimum.sentences
+        lang = self.lang
+        syll = sum(syllables(w.lower_, lang) for w in words) if enough else 0
+        long_words = sum(1 for w in words if len(w.text) >= self.rules.limits.long_word_letters)
+        parsed = [(s, ws) for m, s, ws in sentences if m.doc.has_annotation("DEP")]
+        issues = sum(1 for f in findings if not f.details["macro"])
+        metrics = {
+            "sentence_words_mean": n / k if n >= minimum.words else NAN,
+            "longest_sentence_words": float(max((len(w) for _, _, w in sentences), default=0))
+            if n >= minimum.words else NAN,
+            "flesch_kandel_moles_score": flesch_kandel_moles(n, k, syll) if enough else NAN,
+            "lix_score": lix(n, k, long_words) if enough else NAN,
+            **self._syntax(parsed, n >= minimum.words),
+            "wall_of_text_messages": float(sum(
+                1 for f in findings if f.code == "clarity.wall_of_text"
+                and not f.details["macro"])) if own else NAN,
+            "one_word_replies": float(sum(1 for m in own if len(m.words()) == 1)) if own
+            else NAN,
+            "multi_question_messages": float(sum(
+                1 for m in own if sum(1 for s in m.doc.sents if s.text.rstrip().endswith("?"))
+                >= 2)) if own else NAN,
+            "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
+        }
+        per_message = {}
+        for m in messages:
+            if m.doc is not None:
+                lengths = [len(words_of(s)) for s in m.doc.sents]
+                per_message[m.index] = {"sentences": float(sum(1 for x in lengths if x)),
+                                        "max_sentence_words": float(max(lengths, default=0))}
+        return Analysis(metrics=metrics, message_metrics=per_message,
+                        findings=tuple(sorted(findings, key=lambda f: (f.message_index, f.start,
+                                                                      f.code))))
+
+    # -- syntax ---------------------------------------------------------------------------------
+    @staticmethod
+    def _syntax(parsed: Sequence[tuple[Span, list]], enough: bool) -> dict[str, float]:
+        if not parsed or not enough:
+            return dict.fromkeys(("dependency_distance_mean", "subordinate_clauses_per_sentence",
+                                  "passive_sentence_ratio", "long_noun_chains"), NAN)
+        distances = [abs(t.head.i - t.i) for s, _ in parsed for t in s
+                     if t.head.i != t.i and not (t.is_punct or t.is_space)]
+        clauses = sum(1 for s, _ in parsed for t in s if t.dep_ in SUBORDINATE_DEPS)
+        passive = sum(1 for s, _ in parsed if any(t.dep_ in PASSIVE_DEPS for t in s))
+        chains = sum(1 for s, _ in parsed for t in s
+                     if t.pos_ in ("NOUN", "PROPN") and t.dep_ != "nmod" and _nmod_depth(t) >= 2)
+        return {
+            "dependency_distance_mean": sum(distances) / len(distances) if distances else NAN,
+            "subordinate_clauses_per_sentence": clauses / len(parsed),
+            "passive_sentence_ratio": passive / len(parsed),
+            "long_noun_chains": float(chains),
+        }
+
+    # -- findings -------------------------------------------------------------------------------
+    def _walls(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        limit = self.rules.limits.wall_words
+        return [finding(self.name, "clarity.wall_of_text", m, 0, len(m.text), Severity.MINOR,
+                        note="wall of text", words=len(m.words()))
+                for m in messages
+                if m.doc is not None and "\n" not in m.text.strip() and len(m.words()) > limit]
+
+    def _jargon(self, conversation: Conversation,
+                messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        rules = self.rules.jargon
+        by_index = {m.index: m for m in messages}
+        known = set(self._known)
+        out = []
+        for i, message in enumerate(conversation.messages):
+            if message.role is Role.CUSTOMER:
+                known.update(w.strip(".,;:!?()«»\"'").upper() for w in message.text.split())
+                continue
+            m = by_index.get(i)
+            if m is None or m.doc is None:
+                continue
+            doc = m.doc
+            if len(m.words()) < 3:
+                continue  # a bare code sent on its own is an answer, not a sentence to decode
+            for t in doc:
+                term = t.text
+                if not self._token.match(term) or term.upper() in known \
+                        or zipf(term.lower(), self.lang) >= rules.common_zipf \
+                        or _in_capitals_run(t) \
+                        or {x.lower_ for x in doc[max(0, t.i - 2):t.i]} & rules.not_after:
+                    continue
+                after = {x.lower_ for x in doc[t.i + 1:t.i + 1 + rules.window]}
+                before = {x.lower_ for x in doc[max(0, t.i - rules.window):t.i]}
+                if after & rules.explained_by or before & rules.explained_after \
+                        or _in_brackets(t):
+                    known.add(term.upper())  # explained here: known from now on
+                    continue
+                out.append(finding(self.name, "clarity.jargon", m, t.idx, t.idx + len(term),
+                                   Severity.MINOR, note=rules.note, term=term))
+        return out
+
+    def _shouting(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        rules = self.rules.shouting
+        out = []
+        for m in messages:
+            if m.doc is None:
+                continue
+            caps = [t for t in m.doc if _capitals(t.text)]
+            loud = {t.i for t in caps if len(t.text) >= rules.min_letters
+                    and t.text not in self._known
+                    and zipf(t.lower_, self.lang) >= rules.common_zipf}
+            runs: list[list] = []
+            for t in caps:
+                if runs and t.i == runs[-1][-1].i + 1:
+                    runs[-1].append(t)
+                else:
+                    runs.append([t])
+            for run in runs:
+                before = m.doc[max(0, run[0].i - 2):run[0].i]
+                if any(t.like_num or _PLACEHOLDER.match(t.text) for t in before):
+                    continue  # after a number or a postcode: part of an address
+                alone = len(run) == 1 and (len(run[0].text) < rules.single_min_letters
+                                           and run[0].lower_ not in rules.emphasis_words)
+                if len(run) <= rules.max_run and not alone and any(t.i in loud for t in run) \
+                        and all(len(t.text) >= 2 and t.text not in self._known for t in run):
+                    start, end = run[0].idx, run[-1].idx + len(run[-1].text)
+                    out.append(finding(self.name, "clarity.shouting", m, start, end,
+                                       Severity.MINOR, note=rules.note))
+        return out
+
+    def _punctuation_runs(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        note = self.rules.punctuation.note
+        return [finding(self.name, "clarity.punctuation", m, *match.span(), Severity.MINOR,
+                        note=note)
+                for m in messages for match in self._punctuation.finditer(m.text)]
+
+
+def _in_brackets(token) -> bool:
+    """Whether an opening bracket stands before the token in its sentence, still open."""
+    for x in reversed(token.doc[token.sent.start:token.i]):
+        if x.text == ")":
+            return False
+        if x.text == "(":
+            return True
+    return False
+
+
+def _capitals(text: str) -> bool:
+    """A word in capitals, elided forms included (« N' », « DON'T »)."""
+    return text.isupper() and all(c.isalpha() or c in "'’-" for c in text)
+
+
+def _in_capitals_run(token) -> bool:
+    """Whether a neighbouring word is in capitals too (a name, an address, a heading)."""
+    doc = token.doc
+    return any(0 <= j < len(doc) and doc[j].is_upper and doc[j].is_alpha and len(doc[j]) > 1
+               for j in (token.i - 1, token.i + 1))
+
+
+def _nmod_depth(token) -> int:
+    """Longest chain of ``nmod`` dependents below ``token``."""
+    children = [c for c in token.children if c.dep_ == "nmod"]
+    return 1 + max((_nmod_depth(c) for c in children), default=0) if children else 0

@@ -1,0 +1,81 @@
+"""The advisor's own text: what vocabulary and clarity measure, and its words.
+
+The advisor's *own* messages are their messages with text that are not canned replies
+(``ConversationContext.macro_messages``, from the run's macro table). A *word* is a token with
+a letter that is not a link, an e-mail address or an anonymisation placeholder (« _Name1_ »).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chatqa.analyzers.base import ConversationContext
+from chatqa.model import Conversation, Finding, Role, Severity
+from chatqa.text import fold
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+_PLACEHOLDER = re.compile(r"^_[A-Za-z]+\d+_$")
+
+
+@dataclass(frozen=True)
+class AdvisorMessage:
+    """One advisor message with text: its index, parse, folded text and whether it is canned."""
+
+    index: int
+    text: str
+    folded: str
+    doc: Doc | None
+    macro: bool
+
+    def words(self) -> list[Token]:
+        """The message's words (module docstring); none without a parse."""
+        return words_of(self.doc) if self.doc is not None else []
+
+
+def advisor_messages(conversation: Conversation,
+                     context: ConversationContext | Sequence[Any]) -> list[AdvisorMessage]:
+    """The advisor's messages with text, in order, canned or not."""
+    if not isinstance(context, ConversationContext):
+        context = ConversationContext(docs=tuple(context))
+    docs, macros = context.docs, context.macro_messages
+    return [AdvisorMessage(i, m.text, fold(m.text), docs[i] if i < len(docs) else None,
+                           i in macros)
+            for i, m in enumerate(conversation.messages)
+            if m.role is Role.ADVISOR and m.text.strip()]
+
+
+def words_of(doc: Doc) -> list[Token]:
+    """The words of a parse: tokens with a letter, no link, address or placeholder."""
+    return [t for t in doc if not (t.is_punct or t.is_space or t.like_url or t.like_email)
+            and any(c.isalpha() for c in t.text) and not _PLACEHOLDER.match(t.text)]
+
+
+def regex_spans(patterns: Sequence[re.Pattern[str]], folded: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of every match (of the group named ``w`` when there is one).
+
+    The spans of one text never overlap: the earlier, then the longer, wins.
+    """
+    found = []
+    for pattern in patterns:
+        for m in pattern.finditer(folded):
+            start, end = m.span("w") if "w" in pattern.groupindex else m.span()
+            if end > start:
+                found.append((start, end))
+    taken: list[tuple[int, int]] = []
+    for start, end in sorted(found, key=lambda s: (s[0], -s[1])):
+        if all(end <= a or start >= b for a, b in taken):
+            taken.append((start, end))
+    yield from sorted(taken)
+
+
+def finding(analyzer: str, code: str, message: AdvisorMessage, start: int, end: int,
+            severity: Severity, **details: Any) -> Finding:
+    """A finding on ``message.text[start:end]``; details say whether the message is canned."""
+    return Finding(analyzer=analyzer, code=code, message_index=message.index, start=start,
+                   end=end, text=message.text[start:end], severity=severity,
+                   details={**details, "macro": message.macro})

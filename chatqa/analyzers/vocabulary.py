@@ -1,0 +1,191 @@
+"""Vocabulary richness and choice of words, measured on the advisor's own text (conversation level).
+
+Definitions (docs/vocabulary.md states them with the minimum tokens of each):
+
+* The advisor's *own text* is their messages minus canned replies (``own_text``); every
+  measure but ``macro_text_ratio`` is computed on it, so a shop's standard explanation does
+  not count for or against the advisor.
+* *Diversity*: MTLD and MATTR on lower-cased word forms (MTLD on lemmas too), HD-D on forms
+  (``chatqa.measures.diversity``), each NaN below its minimum number of words.
+* *Sophistication*: the mean wordfreq Zipf frequency of the content words (words that are not
+  stop words), and the share of them rarer than ``rare_zipf``.
+* *Findings* in every advisor message (canned or not, said in their details): verbal tics,
+  vague words, anglicisms (with the French word as the suggestion), and the third and later
+  uses of a stock word in the advisor's own text. Only those in the own text count in
+  ``vocabulary_issues_per_100_words``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
+
+from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec
+from chatqa.analyzers.own_text import AdvisorMessage, advisor_messages, finding, regex_spans
+from chatqa.measures.diversity import hdd, mattr, mtld
+from chatqa.model import Conversation, Finding, Severity
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from chatqa.resources.schemas import VocabularyResource
+
+NAN = math.nan
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str, lang: str) -> float:
+    """The Zipf frequency of ``word`` in ``lang`` from wordfreq (0 for an unknown word)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
+@dataclass(frozen=True)
+class VocabularyRules:
+    """The compiled word lists of one language (``resources/<lang>/vocabulary.toml``)."""
+
+    data: VocabularyResource
+    tics: tuple[re.Pattern[str], ...]
+    vague: tuple[re.Pattern[str], ...]
+    anglicism: re.Pattern[str] | None
+    stock: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def from_resource(cls, data: VocabularyResource) -> VocabularyRules:
+        """Compile a validated vocabulary resource."""
+        words = sorted(data.anglicisms.words, key=len, reverse=True)
+        anglicism = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])"
+                               ) if words else None
+        return cls(
+            data=data,
+            tics=tuple(re.compile(p) for p in data.tics.patterns),
+            vague=tuple(re.compile(p) for p in data.vague.patterns),
+            anglicism=anglicism,
+            stock=tuple(re.compile(r"(?<![\w'])" + re.escape(p) + r"(?![\w'])")
+                        for p in data.repetition.phrases),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class VocabularyAnalyzer:
+    """Lexical diversity, sophistication, tics, vague words, anglicisms and repetition.
+
+    Built by ``make_vocabulary`` with the language's word lists; no grid parameter.
+    """
+
+    name: ClassVar[str] = "vocabulary"
+    requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
+    version: ClassVar[int] = 1
+    metrics: ClassVar[tuple[MetricSpec, ...]] = (
+        MetricSpec("own_words", "conversation",
+                   "Words the advisor wrote outside canned replies."),
+        MetricSpec("macro_text_ratio", "conversation",
+                   "Share of the advisor's words that are in canned replies."),
+        MetricSpec("mtld_score", "conversation",
+                   "MTLD of the own text's word forms (NaN under 100 words)."),
+        MetricSpec("mtld_lemma_score", "conversation",
+                   "MTLD of the own text's lemmas (NaN under 100 words or without lemmas)."),
+        MetricSpec("mattr_ratio", "conversation",
+                   "Moving-average type-token ratio, windows of 50 words (NaN under 50)."),
+        MetricSpec("hdd_ratio", "conversation", "HD-D of the own text (NaN under 42 words)."),
+        MetricSpec("zipf_mean", "conversation",
+                   "Mean Zipf frequency of the own text's content words (lower is rarer)."),
+        MetricSpec("rare_word_ratio", "conversation",
+                   "Share of the own text's content words outside the most frequent bands."),
+        MetricSpec("long_word_ratio", "conversation",
+                   "Share of the own words of seven letters or more (lexical sophistication)."),
+        MetricSpec("vocabulary_issues_per_100_words", "conversation",
+                   "Tics, vague words, anglicisms and repetitions per 100 own words."),
+    )
+    codes: ClassVar[Mapping[str, str]] = {
+        "vocabulary.tic": "A verbal tic or filler (« du coup », « en fait », « voilà »).",
+        "vocabulary.vague": "A vague or empty word (« truc », « chose », « faire le nécessaire »).",
+        "vocabulary.anglicism": "An English word with a French one for it, as the suggestion.",
+        "vocabulary.repetition": "The third or later use of the same stock word.",
+    }
+
+    rules: VocabularyRules
+    lang: str = field(repr=False)
+
+    def analyze_conversation(
+        self, conversation: Conversation, context: ConversationContext | Sequence[Doc | None] = ()
+    ) -> Analysis:
+        """The vocabulary metrics of the advisor's own text, and the findings."""
+        messages = advisor_messages(conversation, context)
+        own = [m for m in messages if not m.macro]
+        words = [w for m in own for w in m.words()]
+        all_words = sum(len(m.words()) for m in messages)
+        findings = self._findings(messages)
+        minimum = self.rules.data.minimum
+        forms = [w.lower_ for w in words]
+        lemmas = [(w.lemma_ or "").lower() for w in words]
+        content = [f for w, f in zip(words, forms, strict=True) if not w.is_stop and len(f) > 1]
+        n = len(words)
+        issues = sum(1 for f in findings if not f.details["macro"])
+        zipfs = [zipf(w, self.lang) for w in content]
+        enough_content = n >= minimum.words and len(content) >= minimum.content_words
+        metrics = {
+            "own_words": float(n) if messages else NAN,
+            "macro_text_ratio": (all_words - n) / all_words if all_words else NAN,
+            "mtld_score": mtld(forms) if n >= minimum.mtld_words else NAN,
+            "mtld_lemma_score": mtld(lemmas) if n >= minimum.mtld_words and all(lemmas)
+            else NAN,
+            "mattr_ratio": mattr(forms, minimum.mattr_window),
+            "hdd_ratio": hdd(forms, minimum.hdd_draws),
+            "zipf_mean": sum(zipfs) / len(zipfs) if enough_content else NAN,
+            "rare_word_ratio": sum(1 for z in zipfs if z < self.rules.data.frequency.rare_zipf)
+            / len(zipfs) if enough_content else NAN,
+            "long_word_ratio": sum(1 for w in words if len(w.text) >= minimum.long_word_letters)
+            / n if n >= minimum.words else NAN,
+            "vocabulary_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
+        }
+        return Analysis(metrics=metrics, findings=tuple(findings))
+
+    def _findings(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        rules, data = self.rules, self.rules.data
+        out: list[Finding] = []
+        for m in messages:
+            spans = [("vocabulary.tic", s, data.tics.note) for s in
+                     regex_spans(rules.tics, m.folded)]
+            spans += [("vocabulary.vague", s, data.vague.note) for s in
+                      regex_spans(rules.vague, m.folded)
+                      if not any(s[0] < b and a < s[1] for _, (a, b), _ in spans)]
+            for code, (start, end), note in spans:
+                out.append(finding(self.name, code, m, start, end, Severity.MINOR, note=note))
+            if rules.anglicism is not None:
+                for match in rules.anglicism.finditer(m.folded):
+                    f = finding(self.name, "vocabulary.anglicism", m, *match.span(),
+                                Severity.MINOR, note=data.anglicisms.note)
+                    out.append(replace(f, suggestion=data.anglicisms.words[match.group()]))
+        out.extend(self._repetitions(messages))
+        return sorted(out, key=lambda f: (f.message_index, f.start, f.code))
+
+    def _repetitions(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        """Third and later uses of a stock word in the own text (in order of writing)."""
+        data = self.rules.data.repetition
+        uses: dict[str, int] = {}
+        out = []
+        for m in messages:
+            if m.macro:
+                continue
+            hits = sorted(((match.start(), match.end(), phrase)
+                           for phrase, pattern in zip(data.phrases, self.rules.stock, strict=True)
+                           for match in pattern.finditer(m.folded)),
+                          key=lambda h: (h[0], -h[1]))
+            kept: list[tuple[int, int, str]] = []
+            for hit in hits:  # « bien entendu » is one use, not one of « entendu » as well
+                if all(hit[1] <= a or hit[0] >= b for a, b, _ in kept):
+                    kept.append(hit)
+            for start, end, phrase in kept:
+                uses[phrase] = uses.get(phrase, 0) + 1
+                if uses[phrase] >= data.min_uses:
+                    out.append(finding(self.name, "vocabulary.repetition", m, start, end,
+                                       Severity.MINOR, note=data.note, phrase=phrase,
+                                       use=uses[phrase]))
+        return out
+

@@ -1,0 +1,83 @@
+"""Vocabulary: findings on sentences written for these tests, minimums, canned text left out."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from chatqa.analyzers.base import ConversationContext
+from chatqa.analyzers.factories import make_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return make_vocabulary("fr")
+
+
+def _run(analyzer, nlp, conv, macros=frozenset()):
+    docs = tuple(nlp(m.text) for m in conv.messages)
+    return analyzer.analyze_conversation(conv, ConversationContext(docs=docs,
+                                                                   macro_messages=macros))
+
+
+def _found(vocabulary, nlp, make_conversation, *texts):
+    conv = make_conversation(*(("advisor", None, t) for t in texts))
+    return [(f.code, f.text, f.suggestion) for f in _run(vocabulary, nlp, conv).findings]
+
+
+@pytest.mark.parametrize(("text", "code", "span"), [
+    ("Du coup, je vous renvoie le formulaire.", "vocabulary.tic", "Du coup"),
+    ("Voilà, alors on va regarder ensemble.", "vocabulary.tic", "Voilà"),
+    ("C'est la procédure, quoi.", "vocabulary.tic", "quoi"),
+    ("Je vais vérifier ce truc pour vous.", "vocabulary.vague", "truc"),
+    ("Je m'occupe de faire le nécessaire.", "vocabulary.vague", "faire le nécessaire"),
+])
+def test_vocabulary_finds(vocabulary, nlp_fr, make_conversation, text, code, span):
+    assert (code, span, None) in _found(vocabulary, nlp_fr, make_conversation, text)
+
+
+def test_vocabulary_anglicism_suggests_the_french_word(vocabulary, nlp_fr, make_conversation):
+    found = _found(vocabulary, nlp_fr, make_conversation, "Je vais checker avec le service.")
+    assert ("vocabulary.anglicism", "checker", "vérifier") in found
+
+
+@pytest.mark.parametrize("text", [
+    "Voilà le lien de suivi : https://suivi.exemple.fr",
+    "Avez-vous besoin d'autre chose ?",
+    "Ce genre de demande prend deux jours.",
+    "Je vous envoie un mail et un SMS de confirmation.",
+    "Cochez la case en bas du formulaire.",
+])
+def test_vocabulary_hard_negative(vocabulary, nlp_fr, make_conversation, text):
+    assert _found(vocabulary, nlp_fr, make_conversation, text) == []
+
+
+def test_vocabulary_repetition_from_the_third_use(vocabulary, nlp_fr, make_conversation):
+    found = _found(vocabulary, nlp_fr, make_conversation, "Effectivement, c'est noté.",
+                   "Effectivement le délai est long.", "Bien entendu. Effectivement, oui.")
+    assert [t for c, t, _ in found if c == "vocabulary.repetition"] == ["Effectivement"]
+
+
+def test_vocabulary_measures_need_enough_words(vocabulary, nlp_fr, make_conversation):
+    short = _run(vocabulary, nlp_fr, make_conversation(("advisor", None, "C'est noté.")))
+    assert short.metrics["own_words"] == 3.0  # « C' », « est », « noté »: spaCy's tokens
+    for name in ("zipf_mean", "rare_word_ratio", "mattr_ratio", "hdd_ratio", "mtld_score",
+                 "vocabulary_issues_per_100_words", "long_word_ratio"):
+        assert math.isnan(short.metrics[name]), name
+    empty = _run(vocabulary, nlp_fr, make_conversation(("customer", None, "Bonjour ?")))
+    assert math.isnan(empty.metrics["own_words"])
+
+
+def test_vocabulary_canned_text_is_left_out_but_its_findings_said(vocabulary, nlp_fr,
+                                                                  make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Du coup, votre commande part demain matin depuis notre entrepôt."),
+        ("advisor", None, "Je vérifie le suivi du transporteur et je reviens vers vous dans "
+                          "quelques minutes avec une réponse précise."))
+    analysis = _run(vocabulary, nlp_fr, conv, macros=frozenset({0}))
+    assert analysis.metrics["own_words"] == len(nlp_fr(conv.messages[1].text)) - 1
+    assert 0 < analysis.metrics["macro_text_ratio"] < 1
+    [tic] = analysis.findings
+    assert tic.details["macro"] is True
+    assert analysis.metrics["vocabulary_issues_per_100_words"] == 0.0

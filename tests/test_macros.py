@@ -1,0 +1,109 @@
+"""Canned replies: counted in the archive or read from a library, written beside the tables and
+reused, and left out of the advisor's own text."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import pytest
+
+from chatqa.errors import ConfigError
+from chatqa.macros import MACROS_FILE, MacroTable, macro_key
+from chatqa.pipeline import Pipeline
+
+CANNED = ("Votre commande 4521 a bien été expédiée le 12/03, vous pouvez la suivre ici : "
+          "https://suivi.exemple.fr/XT12FR")
+
+
+def test_macros_key_ignores_what_a_template_fills_in():
+    other = ("votre commande 8830 a bien ete expediee le 02/04 , vous pouvez la suivre ici : "
+             "https://suivi.exemple.fr/ZZ99FR !")
+    assert macro_key(CANNED) == macro_key(other)
+    assert macro_key("Bonjour _Name2_ !") == macro_key("bonjour _Name1_")
+    assert macro_key("Je vérifie") != macro_key("Je vérifie votre commande")
+
+
+def _conv(make_conversation, i, *advisor):
+    return make_conversation(("customer", None, "Bonjour"),
+                             *(("advisor", None, t) for t in advisor), id=f"c{i}", language="fr")
+
+
+def test_macros_counted_in_distinct_conversations(make_conversation):
+    convs = [_conv(make_conversation, i, CANNED.replace("4521", str(i)), CANNED)
+             for i in range(2)]  # twice in each of two conversations: two, not four
+    assert len(MacroTable.from_conversations(convs)) == 0
+    convs.append(_conv(make_conversation, 2, CANNED))
+    table = MacroTable.from_conversations(convs)
+    assert len(table) == 1 and CANNED in table and "Bonjour" not in table
+
+
+def test_macros_library_text_and_csv(tmp_path):
+    txt = tmp_path / "macros.txt"
+    txt.write_text("# the shop's replies\nJe vous souhaite une excellente journée.\n\n", "utf-8")
+    csv_file = tmp_path / "macros.csv"
+    csv_file.write_text("id,text\n1,\"Merci de patienter, je vérifie.\"\n", "utf-8")
+    table = MacroTable.from_library(csv_file, base=MacroTable.from_library(txt))
+    assert "je vous souhaite une excellente journee" in table
+    assert "Merci de patienter, je vérifie." in table
+    with pytest.raises(ConfigError, match=r"\[E208\]"):
+        MacroTable.from_library(tmp_path / "missing.txt")
+
+
+def test_macros_csv_round_trip(tmp_path, make_conversation):
+    convs = [_conv(make_conversation, i, CANNED) for i in range(3)]
+    table = MacroTable.from_conversations(convs)
+    assert MacroTable.read_csv(table.write_csv(tmp_path / MACROS_FILE)) == table
+
+
+def _archive(tmp_path, n=3):
+    path = tmp_path / "a.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"c{i}", "language": "fr", "messages": [
+                {"role": "customer", "text": "Bonjour, où est ma commande ?"},
+                {"role": "advisor", "text": CANNED},
+                {"role": "advisor", "text": f"Je reste disponible si besoin, bonne journée {i}."},
+            ]}) + "\n")
+    return path
+
+
+def test_macros_score_archive_counts_writes_and_reuses_them(tmp_path):
+    out = tmp_path / "out"
+    pipe = Pipeline.from_grid("fr_chat")
+    pipe.score_archive(_archive(tmp_path), out=out, progress=False)
+    saved = MacroTable.read_csv(out / MACROS_FILE)
+    assert CANNED in saved and len(saved) == 2  # the closing differs only by a number
+    # a later run in the same folder reuses the table, whatever the new archive holds
+    again = Pipeline.from_grid("fr_chat")
+    again.score_archive(_archive(tmp_path, n=1), out=out, progress=False)
+    assert again.macros == saved
+
+
+def test_macros_canned_text_is_not_the_advisors_own(make_conversation):
+    conv = _conv(make_conversation, 9, CANNED, "C'est noté, je relance le transporteur.")
+    pipe = Pipeline.from_grid("fr_chat")
+    plain = pipe.score(conv).metrics
+    table = MacroTable.from_conversations([_conv(make_conversation, i, CANNED) for i in range(3)])
+    with_macros = pipe.score(conv, macros=table).metrics
+    assert with_macros["own_words"] < plain["own_words"]
+    assert with_macros["macro_text_ratio"] > 0 == plain["macro_text_ratio"]
+
+
+def test_macros_a_one_shot_source_warns_and_counts_none(make_conversation):
+    convs = (_conv(make_conversation, i, CANNED) for i in range(3))
+    pipe = Pipeline.from_grid("fr_chat")
+    with pytest.warns(UserWarning, match=r"\[W004\]"):
+        tables = pipe.score_archive(convs, progress=False)
+    assert pipe.macros is None
+    assert tables.conversations["macro_text_ratio"].tolist() == [0.0, 0.0, 0.0]
+    assert not any(math.isnan(x) for x in tables.conversations["own_words"])
+
+
+def test_macros_a_list_is_counted(make_conversation):
+    convs = [_conv(make_conversation, i, CANNED) for i in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tables = Pipeline.from_grid("fr_chat").score_archive(convs, progress=False)
+    assert (tables.conversations["macro_text_ratio"] == 1.0).all()
