@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from chatqa.errors import Errors, TranscriptError
-from chatqa.io.roles import flagged_as_bot, known_roles, parse_role
+from chatqa.io.roles import author_fields, flagged_as_bot, known_roles, parse_role
 from chatqa.io.times import ParsedTime, coarsest_resolution, parse_time, place_clock_times
 from chatqa.language import normalize_language
 from chatqa.model import Conversation, Message, Role
@@ -246,6 +246,9 @@ def build_conversation(
             raise fail("holds a lone surrogate (not valid Unicode)", "the message text as "
                        "valid Unicode", text, f"{where}.text", at)
         author = raw.get("author")
+        if author is None:  # a source's own key for the author (roles.toml [names])
+            author = next((raw[k] for k in author_fields()
+                           if isinstance(raw.get(k), str | int) and str(raw[k]).strip()), None)
         if isinstance(author, int | float) and not isinstance(author, bool):
             author = str(author)
         if author is not None and (not isinstance(author, str) or _SURROGATE.search(author)):

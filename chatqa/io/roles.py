@@ -86,6 +86,12 @@ def participant_name_values(conversation: Conversation) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def author_fields() -> tuple[str, ...]:
+    """Message keys that name the author when ``author`` is absent (roles.toml [names])."""
+    return tuple(load_shared_resource("roles")["names"]["message_author_fields"])
+
+
+@lru_cache(maxsize=1)
 def customer_name_fields() -> tuple[str, ...]:
     """Metadata keys that hold the customer's name (``resources/roles.toml`` [names])."""
     return tuple(load_shared_resource("roles")["names"]["customer_fields"])

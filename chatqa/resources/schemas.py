@@ -898,6 +898,7 @@ class RoleNames(_Strict):
     """``[names]`` of roles.toml."""
 
     metadata_fields: list[Word]
+    message_author_fields: list[Word]
     customer_fields: list[Word]
 
 
