@@ -35,6 +35,7 @@ import re
 import sys
 import time
 import warnings
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -253,6 +254,11 @@ def empathy() -> None:
     print("== empathy: Spearman's rho of empathy markers with EPITOME emotional-reaction levels")
     print(f"   {path.name} n={len(rows)}  rho={spearman(x, y):+.3f}  (target >= 0.45; "
           f"{sum(1 for v in x if v)} responses with a marker)")
+    # half A (crc32 of rp_id even) was read to write English patterns; half B never was
+    for name, keep in (("half A, read", 0), ("half B, not read", 1)):
+        idx = [i for i, r in enumerate(rows) if zlib.crc32(r["rp_id"].encode()) % 2 == keep]
+        rho = spearman([x[i] for i in idx], [y[i] for i in idx])
+        print(f"   {name:17} n={len(idx)}  rho={rho:+.3f}")
 
 
 def real(n: int = 50, seed: int = 1) -> None:
