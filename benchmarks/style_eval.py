@@ -43,7 +43,7 @@ LEVELS = ("a_ameliorer", "bon", "exceptionnel")
 METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",
            "rare_word_ratio", "long_word_ratio", "mattr_ratio", "hdd_ratio", "mtld_score",
            "sentence_words_mean",
-           "longest_sentence_words", "flesch_kandel_moles_score", "lix_score",
+           "longest_sentence_words", "flesch_score", "lix_score",
            "dependency_distance_mean", "subordinate_clauses_per_sentence",
            "passive_sentence_ratio", "clarity_issues_per_100_words", "wall_of_text_messages",
            "one_word_replies", "multi_question_messages")
@@ -131,7 +131,7 @@ def plots(conv: pd.DataFrame, forms: pd.DataFrame, folder: Path) -> None:
                                                        "zipf_mean", "rare_word_ratio",
                                                        "lix_score")),
                              ("clarte", ("sentence_words_mean", "longest_sentence_words",
-                                         "flesch_kandel_moles_score",
+                                         "flesch_score",
                                          "clarity_issues_per_100_words",
                                          "subordinate_clauses_per_sentence",
                                          "dependency_distance_mean"))):

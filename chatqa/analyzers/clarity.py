@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, ClassVar
 from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec, check_param
 from chatqa.analyzers.own_text import AdvisorMessage, advisor_messages, finding, words_of
 from chatqa.analyzers.vocabulary import zipf
-from chatqa.measures.readability import flesch_kandel_moles, lix, syllables
+from chatqa.measures.readability import flesch, lix, syllables
 from chatqa.model import Conversation, Finding, Role, Severity
 
 if TYPE_CHECKING:
@@ -61,8 +61,8 @@ class ClarityAnalyzer:
                    "Mean words per sentence of the own text."),
         MetricSpec("longest_sentence_words", "conversation",
                    "Words of the own text's longest sentence."),
-        MetricSpec("flesch_kandel_moles_score", "conversation",
-                   "Flesch reading ease, Kandel and Moles's French constants (higher is easier)."),
+        MetricSpec("flesch_score", "conversation",
+                   "Flesch reading ease with the language's constants (higher is easier)."),
         MetricSpec("lix_score", "conversation", "LIX readability index (lower is easier)."),
         MetricSpec("dependency_distance_mean", "conversation",
                    "Mean distance in words between a word and its head (NaN without a parse)."),
@@ -131,7 +131,7 @@ class ClarityAnalyzer:
             "sentence_words_mean": n / k if n >= minimum.words else NAN,
             "longest_sentence_words": float(max((len(w) for _, _, w in sentences), default=0))
             if n >= minimum.words else NAN,
-            "flesch_kandel_moles_score": flesch_kandel_moles(n, k, syll) if enough else NAN,
+            "flesch_score": flesch(n, k, syll, self.rules.readability.flesch) if enough else NAN,
             "lix_score": lix(n, k, long_words) if enough else NAN,
             **self._syntax(parsed, n >= minimum.words),
             "wall_of_text_messages": float(sum(

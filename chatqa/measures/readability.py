@@ -16,12 +16,27 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+#: Flesch's constants ``(base, per word per sentence, per syllable per word)``: Kandel and
+#: Moles's French adaptation, and Flesch's original English ones.
+FLESCH_KANDEL_MOLES = (207.0, 1.015, 73.6)
+FLESCH_ENGLISH = (206.835, 1.015, 84.6)
+
 
 def flesch_kandel_moles(words: int, sentences: int, syllables: int) -> float:
     """Flesch reading ease with Kandel and Moles's French constants; NaN without words."""
+    return flesch(words, sentences, syllables, FLESCH_KANDEL_MOLES)
+
+
+def flesch(words: int, sentences: int, syllables: int,
+           constants: tuple[float, float, float]) -> float:
+    """Flesch reading ease ``base − a × words/sentences − b × syllables/words``.
+
+    NaN without words or sentences.
+    """
     if words <= 0 or sentences <= 0:
         return math.nan
-    return 207 - 1.015 * (words / sentences) - 73.6 * (syllables / words)
+    base, per_sentence, per_syllable = constants
+    return base - per_sentence * (words / sentences) - per_syllable * (syllables / words)
 
 
 def lix(words: int, sentences: int, long_words: int) -> float:

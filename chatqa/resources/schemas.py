@@ -867,10 +867,20 @@ class Punctuation(_Strict):
     pattern: Regex
 
 
+class Readability(_Strict):
+    """``[readability]``: the language's Flesch constants.
+
+    Base, per word per sentence, per syllable per word.
+    """
+
+    flesch: tuple[Number, Number, Number]
+
+
 class ClarityResource(_Strict):
     """``resources/<lang>/clarity.toml``: thresholds and lists of the clarity analyzer."""
 
     minimum: ClarityMinimum
+    readability: Readability
     limits: ClarityLimits
     jargon: Jargon
     shouting: Shouting

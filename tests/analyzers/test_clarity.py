@@ -82,9 +82,9 @@ def test_clarity_sentence_measures_and_minimum(clarity, nlp_fr, make_conversatio
     m = analysis.metrics
     assert m["sentence_words_mean"] == pytest.approx(23 / 4)  # « Avez », « -vous »: two
     assert m["longest_sentence_words"] == 8.0
-    assert 0 < m["flesch_kandel_moles_score"] < 130 and m["lix_score"] > 0
+    assert 0 < m["flesch_score"] < 130 and m["lix_score"] > 0
     assert m["dependency_distance_mean"] > 0
     assert analysis.message_metrics[0] == {"sentences": 4.0, "max_sentence_words": 8.0}
     short = _run(clarity, nlp_fr, make_conversation(("advisor", None, "C'est noté.")))
-    assert math.isnan(short.metrics["flesch_kandel_moles_score"])
+    assert math.isnan(short.metrics["flesch_score"])
     assert short.metrics["one_word_replies"] == 0.0
