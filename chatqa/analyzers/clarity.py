@@ -137,7 +137,7 @@ class ClarityAnalyzer:
             "wall_of_text_messages": float(sum(
                 1 for f in findings if f.code == "clarity.wall_of_text"
                 and not f.details["macro"])) if own else NAN,
-            "one_word_replies": float(sum(1 for m in own if len(m.words()) == 1)) if own
+            "one_word_replies": float(sum(1 for m in own if len(m.words) == 1)) if own
             else NAN,
             "multi_question_messages": float(sum(
                 1 for m in own if sum(1 for s in m.doc.sents if s.text.rstrip().endswith("?"))
@@ -177,9 +177,9 @@ class ClarityAnalyzer:
     def _walls(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
         limit = self.rules.limits.wall_words
         return [finding(self.name, "clarity.wall_of_text", m, 0, len(m.text), Severity.MINOR,
-                        note="wall of text", words=len(m.words()))
+                        note="wall of text", words=len(m.words))
                 for m in messages
-                if m.doc is not None and "\n" not in m.text.strip() and len(m.words()) > limit]
+                if m.doc is not None and "\n" not in m.text.strip() and len(m.words) > limit]
 
     def _jargon(self, conversation: Conversation,
                 messages: Sequence[AdvisorMessage]) -> list[Finding]:
@@ -195,7 +195,7 @@ class ClarityAnalyzer:
             if m is None or m.doc is None:
                 continue
             doc = m.doc
-            if len(m.words()) < 3:
+            if len(m.words) < 3:
                 continue  # a bare code sent on its own is an answer, not a sentence to decode
             for t in doc:
                 term = t.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chatqa.analyzers.base import ConversationContext
@@ -32,8 +33,9 @@ class AdvisorMessage:
     doc: Doc | None
     macro: bool
 
+    @cached_property
     def words(self) -> list[Token]:
-        """The message's words (module docstring); none without a parse."""
+        """The message's words (module docstring), found once; none without a parse."""
         return words_of(self.doc) if self.doc is not None else []
 
 

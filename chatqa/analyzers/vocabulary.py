@@ -118,8 +118,8 @@ class VocabularyAnalyzer:
         """The vocabulary metrics of the advisor's own text, and the findings."""
         messages = advisor_messages(conversation, context)
         own = [m for m in messages if not m.macro]
-        words = [w for m in own for w in m.words()]
-        all_words = sum(len(m.words()) for m in messages)
+        words = [w for m in own for w in m.words]
+        all_words = sum(len(m.words) for m in messages)
         findings = self._findings(messages)
         minimum = self.rules.data.minimum
         forms = [w.lower_ for w in words]
