@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec, check_param
-from chatqa.analyzers.own_text import AdvisorMessage, advisor_messages, finding, words_of
+from chatqa.analyzers.own_text import PLACEHOLDER, AdvisorMessage, advisor_messages, finding
 from chatqa.analyzers.vocabulary import zipf
 from chatqa.measures.readability import flesch, lix, syllables
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from chatqa.resources.schemas import ClarityResource
 
 NAN = math.nan
-_PLACEHOLDER = re.compile(r"^_[A-Za-z]+\d+_$")
 #: Dependency labels of a subordinate clause, and of a passive construction (UD, French).
 SUBORDINATE_DEPS = frozenset({"advcl", "acl", "acl:relcl", "ccomp", "csubj"})
 PASSIVE_DEPS = frozenset({"aux:pass", "nsubj:pass", "expl:pass", "csubj:pass"})
@@ -116,8 +115,7 @@ class ClarityAnalyzer:
         own = [m for m in messages if not m.macro and m.doc is not None]
         findings = [*self._walls(messages), *self._jargon(conversation, messages),
                     *self._shouting(messages), *self._punctuation_runs(messages)]
-        sentences = [(m, s, words_of(s)) for m in own for s in m.doc.sents]
-        sentences = [(m, s, w) for m, s, w in sentences if w]
+        sentences = [(m, s, w) for m in own for s, w in m.sentence_words if w]
         words = [w for _, _, ws in sentences for w in ws]
         n, k = len(words), len(sentences)
         minimum = self.rules.minimum
@@ -147,7 +145,7 @@ class ClarityAnalyzer:
         per_message = {}
         for m in messages:
             if m.doc is not None:
-                lengths = [len(words_of(s)) for s in m.doc.sents]
+                lengths = [len(w) for _, w in m.sentence_words]
                 per_message[m.index] = {"sentences": float(sum(1 for x in lengths if x)),
                                         "max_sentence_words": float(max(lengths, default=0))}
         return Analysis(metrics=metrics, message_metrics=per_message,
@@ -232,7 +230,7 @@ class ClarityAnalyzer:
                     runs.append([t])
             for run in runs:
                 before = m.doc[max(0, run[0].i - 2):run[0].i]
-                if any(t.like_num or _PLACEHOLDER.match(t.text) for t in before):
+                if any(t.like_num or PLACEHOLDER.match(t.text) for t in before):
                     continue  # after a number or a postcode: part of an address
                 alone = len(run) == 1 and (len(run[0].text) < rules.single_min_letters
                                            and run[0].lower_ not in rules.emphasis_words)

@@ -229,7 +229,7 @@ class ConductAnalyzer:
         last = advisor[-rules.closing.messages:]
         closes = any(
             _has(seen[i], "marker.courtesy", rules.closing.patterns)
-            or any(p.search(fold(conversation.messages[i].text)) for p in self._closing)
+            or _matches(self._closing, fold(conversation.messages[i].text))
             for i in last)
         if not closes:
             findings.append(self._whole("conduct.closing_missing", conversation, advisor[-1],
@@ -251,10 +251,10 @@ class ConductAnalyzer:
         if not self._phrases:
             return NAN
         missing = 0
+        folded = {i: fold(conversation.messages[i].text) for i in advisor}
         for phrase_id, where, patterns in self._phrases:
             scope = {"first": advisor[:1], "last": advisor[-1:], "any": advisor}[where]
-            if any(p.search(fold(conversation.messages[i].text)) for i in scope
-                   for p in patterns):
+            if any(p.search(folded[i]) for i in scope for p in patterns):
                 continue
             missing += 1
             findings.append(self._whole("conduct.mandatory_missing", conversation, scope[-1],
@@ -364,6 +364,11 @@ class ConductAnalyzer:
             findings.extend(marked)
             count += len(marked)
         return count
+
+
+def _matches(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
+    """Whether one of ``patterns`` is found in the folded text."""
+    return any(p.search(folded) for p in patterns)
 
 
 def _has(markers: Sequence[_Seen], code: str, patterns: Sequence[str]) -> bool:

@@ -18,9 +18,10 @@ from chatqa.model import Conversation, Finding, Role, Severity
 from chatqa.text import fold
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
-_PLACEHOLDER = re.compile(r"^_[A-Za-z]+\d+_$")
+#: An anonymisation placeholder token (« _Name1_ », « _ZipCode1_ »).
+PLACEHOLDER = re.compile(r"^_[A-Za-z]+\d+_$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class AdvisorMessage:
         """The message's words (module docstring), found once; none without a parse."""
         return words_of(self.doc) if self.doc is not None else []
 
+    @cached_property
+    def sentence_words(self) -> list[tuple[Span, list[Token]]]:
+        """Each sentence of the message with its words, found once; none without a parse."""
+        return [(s, words_of(s)) for s in self.doc.sents] if self.doc is not None else []
+
 
 def advisor_messages(conversation: Conversation,
                      context: ConversationContext | Sequence[Any]) -> list[AdvisorMessage]:
@@ -54,7 +60,7 @@ def advisor_messages(conversation: Conversation,
 def words_of(doc: Doc) -> list[Token]:
     """The words of a parse: tokens with a letter, no link, address or placeholder."""
     return [t for t in doc if not (t.is_punct or t.is_space or t.like_url or t.like_email)
-            and any(c.isalpha() for c in t.text) and not _PLACEHOLDER.match(t.text)]
+            and any(c.isalpha() for c in t.text) and not PLACEHOLDER.match(t.text)]
 
 
 def regex_spans(patterns: Sequence[re.Pattern[str]], folded: str) -> Iterator[tuple[int, int]]:
