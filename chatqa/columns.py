@@ -40,19 +40,28 @@ CONVERSATION_COLUMNS = {
     "language": "string",
     "n_messages": "Int64",
     "n_advisor_messages": "Int64",
+    "reviewable": "boolean",
+    "reviewable_reason": "string",
+    "overall_score": "float64",
+    "overall_result": "string",
+    "knockouts": "string",
 }
 FORM_COLUMNS = {
     "conversation_id": "string",
     "grid": "string",
     "criterion": "string",
     "criterion_label": "string",
+    "section": "string",
     "level": "string",
+    "level_label": "string",
     "confidence": "float64",
+    "confidence_kind": "string",
     "points": "float64",
     "rule": "string",
     "evidence": "string",
     "evidence_codes": "string",
     "reason": "string",
+    "justification": "string",
 }
 ERROR_COLUMNS = {
     "file": "string",

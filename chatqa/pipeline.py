@@ -41,9 +41,9 @@ from chatqa.analyzers.building import (
     specs_of_level,
 )
 from chatqa.errors import AnalyzerError, ChatQAError, Errors, TranscriptError, Warnings
-from chatqa.evaluation.form import EvaluationForm
+from chatqa.evaluation.filling import fill_form
 from chatqa.evaluation.grid import Grid, load_grid
-from chatqa.evaluation.rules import get_rule, propose_form_levels
+from chatqa.evaluation.rules import get_rule
 from chatqa.io.roles import participant_names
 from chatqa.language import LanguageDetector, conversation_language
 from chatqa.macros import MACROS_FILE, MacroTable
@@ -402,12 +402,7 @@ class Pipeline:
             findings.extend(analysis.findings)
             for i, values in analysis.message_metrics.items():
                 rows[i].update(values)
-        form = EvaluationForm(
-            conversation_id=conv.id,
-            grid=self.grid.name,
-            proposals=propose_form_levels(self.grid, metrics, findings),
-            labels={cid: c.label for cid, c in self.grid.criteria.items()},
-        )
+        form = fill_form(self.grid, conv, metrics, findings, context.macro_messages, lang)
         schema = self.schemas["messages"]
         messages = pd.DataFrame.from_records(rows, columns=list(schema))
         return ConversationResult(

@@ -148,6 +148,11 @@ def conversation_row(r: ConversationResult) -> dict[str, Any]:
         "language": r.language,
         "n_messages": len(r.messages),
         "n_advisor_messages": int((roles == "advisor").sum()),
+        "reviewable": r.form.reviewable,
+        "reviewable_reason": r.form.reviewable_reason,
+        "overall_score": r.form.overall.score,
+        "overall_result": r.form.overall.result,
+        "knockouts": ",".join(r.form.overall.knockouts),
         **r.metrics,
     }
 

@@ -45,12 +45,14 @@ def test_pipeline_score_one_conversation(pipe, make_conversation):
         ("customer", "10:00:00", "Bonjour"),
         ("customer", "10:00:20", "J'ai un souci avec ma commande"),
         ("advisor", "10:01:00", "Bonjour, je regarde votre commande."),
+        ("customer", "10:01:30", "Merci"),   # gone after the first answer: not reviewable
     )
     res = pipe.score(conv)
     # the burst starts at 10:00:00 and is answered at 10:01:00: 60 s
     assert res.metrics["first_response_s"] == 60.0
-    assert list(res.messages["message_index"]) == [0, 1, 2, 3]
-    assert list(res.messages["role"]) == ["system", "customer", "customer", "advisor"]
+    assert list(res.messages["message_index"]) == [0, 1, 2, 3, 4]
+    assert list(res.messages["role"]) == ["system", "customer", "customer", "advisor",
+                                          "customer"]
     assert res.messages.loc[3, "response_time_s"] == 60.0
     assert math.isnan(res.messages.loc[1, "response_time_s"])
     assert isinstance(res.findings, tuple)
@@ -226,8 +228,11 @@ def test_pipeline_spelling_errors_fill_orthographe_grammaire(pipe, make_conversa
     assert proposal.level == "a_ameliorer" and proposal.confidence == 1.0
     highlighted = {(e.message_index, e.text) for e in proposal.evidence if e.kind == "finding"}
     assert highlighted == {(1, "bonjour"), (1, "envoyé"), (2, "probleme")}
+    # at least 15 words of the advisor's own: fewer is too little to judge (na)
     clean = make_conversation(("customer", 0, "Bonjour"),
-                              ("advisor", 20, "Bonjour, je regarde votre dossier."))
+                              ("advisor", 20, "Bonjour Madame, je regarde votre dossier et je "
+                                              "vous donne une réponse dans un petit instant."),
+                              ("customer", 30, "Merci"))
     assert pipe.score(clean).form.proposals["orthographe_grammaire"].level == "exceptionnel"
     messages = res.messages.set_index("message_index")
     assert messages.loc[2, "language_errors"] == 1 and math.isnan(messages.loc[0, "words"])

@@ -204,8 +204,10 @@ class ClarityAnalyzer:
                     continue
                 after = {x.lower_ for x in doc[t.i + 1:t.i + 1 + rules.window]}
                 before = {x.lower_ for x in doc[max(0, t.i - rules.window):t.i]}
+                apposition = (t.i + 2 < len(doc) and doc[t.i + 1].text == ","
+                              and doc[t.i + 2].lower_ in rules.apposition_starts)
                 if after & rules.explained_by or before & rules.explained_after \
-                        or _in_brackets(t):
+                        or apposition or _in_brackets(t):
                     known.add(term.upper())  # explained here: known from now on
                     continue
                 out.append(finding(self.name, "clarity.jargon", m, t.idx, t.idx + len(term),

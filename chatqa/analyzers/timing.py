@@ -41,7 +41,11 @@ class TimingCues:
     """The cue phrases and duration words of one language, compiled once."""
 
     relaunch: tuple[re.Pattern[str], ...]
+    warm: tuple[re.Pattern[str], ...]
     hold: tuple[re.Pattern[str], ...]
+    hold_not_in_sentence: tuple[re.Pattern[str], ...]
+    answer_cues: tuple[re.Pattern[str], ...]
+    closing_cues: tuple[re.Pattern[str], ...]
     duration: re.Pattern[str]
     numbers: Mapping[str, float]
     units: Mapping[str, float]
@@ -65,7 +69,11 @@ class TimingCues:
         )
         return cls(
             relaunch=tuple(re.compile(p) for p in data.relaunch.patterns),
+            warm=tuple(re.compile(p) for p in data.relaunch.warm),
             hold=tuple(re.compile(p) for p in data.hold.patterns),
+            hold_not_in_sentence=tuple(re.compile(p) for p in data.hold.not_in_sentence),
+            answer_cues=tuple(re.compile(p) for p in data.expects_answer.patterns),
+            closing_cues=tuple(re.compile(p) for p in data.closing.patterns),
             duration=re.compile(duration),
             numbers=numbers,
             units=units,
@@ -76,8 +84,21 @@ class TimingCues:
         return _first_match(self.relaunch, folded)
 
     def find_hold(self, folded: str) -> re.Match[str] | None:
-        """First hold cue in the folded text, if any."""
-        return _first_match(self.hold, folded)
+        """First hold cue in the folded text, if any, outside promises about something else."""
+        for match in sorted((m for p in self.hold for m in p.finditer(folded)),
+                            key=lambda m: m.start()):
+            sentence = _sentence_around(folded, match.start())
+            if not any(p.search(sentence) for p in self.hold_not_in_sentence):
+                return match
+        return None
+
+    def expects_answer(self, folded: str) -> bool:
+        """Whether the message waits for the customer (a question, a request, an instruction)."""
+        return _first_match(self.answer_cues, folded) is not None
+
+    def is_closing(self, folded: str) -> bool:
+        """Whether the message ends the conversation (a goodbye, a closing notice)."""
+        return _first_match(self.closing_cues, folded) is not None
 
     def promised_seconds(self, folded: str) -> float | None:
         """The first duration stated in the folded text, in seconds (« 2 minutes » → 120)."""
@@ -87,6 +108,13 @@ class TimingCues:
         number = match["digits"]
         value = float(number.replace(",", ".")) if number else self.numbers[match["word"]]
         return value * self.units[match["unit"]]
+
+
+def _sentence_around(text: str, position: int) -> str:
+    """The sentence of ``text`` that holds ``position`` (cut at « . », « ! », « ? »)."""
+    start = max(text.rfind(c, 0, position) for c in ".!?") + 1
+    ends = [i for i in (text.find(c, position) for c in ".!?") if i != -1]
+    return text[start:min(ends) + 1 if ends else len(text)]
 
 
 def _first_match(patterns: Sequence[re.Pattern[str]], text: str) -> re.Match[str] | None:
@@ -121,6 +149,13 @@ class TimingAnalyzer:
                    "Advisor messages that relaunch a silent customer."),
         MetricSpec("relaunch_opportunities", "conversation",
                    "Customer silences long enough to relaunch, ended by the advisor writing."),
+        MetricSpec("warm_relaunches", "conversation",
+                   "Relaunches that leave the customer time and say the advisor is still there."),
+        MetricSpec("early_relaunches", "conversation",
+                   "Relaunch phrases sent sooner than the silence threshold (too early)."),
+        MetricSpec("relaunch_score", "conversation",
+                   "0 missed or too early, 1 relaunched (or the customer came back), 2 every "
+                   "relaunch warm; NaN when no relaunch was due."),
         MetricSpec("missed_relaunches", "conversation",
                    "1 when the customer went silent for good and the advisor closed without "
                    "any relaunch, else 0."),
@@ -161,7 +196,8 @@ class TimingAnalyzer:
         ]
         responses = self._responses(timeline)
         folded = {i: fold(m.text) for i, m in timeline if m.role == Role.ADVISOR}
-        relaunch = self._relaunches(timeline, folded)
+        resolution = 60.0 if conversation.metadata.get("time_resolution") == "minute" else 0.0
+        relaunch = self._relaunches(timeline, folded, resolution)
         holds = self._holds(timeline, folded)
         answered = [s for s in responses.values() if not math.isnan(s)]
         times = [m.time for _, m in timeline if m.time is not None]
@@ -174,6 +210,9 @@ class TimingAnalyzer:
             "relaunch_count": float(relaunch["count"]),
             "relaunch_opportunities": float(relaunch["opportunities"]),
             "missed_relaunches": float(relaunch["missed"]),
+            "warm_relaunches": float(relaunch["warm"]),
+            "early_relaunches": float(relaunch["early"]),
+            "relaunch_score": _relaunch_score(relaunch),
             "holds_announced": float(len(holds)),
             "holds_kept": float(sum(1 for f in holds if f.details["kept"] is True)),
             "holds_broken": float(sum(1 for f in holds if f.details["kept"] is False)),
@@ -219,8 +258,16 @@ class TimingAnalyzer:
         return sum(1 for _, answer in self._bursts(timeline) if answer is None)
 
     # -- relaunches ---------------------------------------------------------------------------
-    def _relaunches(self, timeline, folded: Mapping[int, str]) -> dict[str, Any]:
-        count = opportunities = 0
+    def _relaunches(self, timeline, folded: Mapping[int, str],
+                    resolution_s: float = 0.0) -> dict[str, Any]:
+        """Relaunches, relaunch opportunities and the missed relaunch at the end.
+
+        A silence counts only when it is sure: with minute clocks (``resolution_s`` 60) two
+        messages one minute apart may be seconds apart, so the measured gap must exceed the
+        threshold by the clock's resolution. An opportunity needs an advisor message that
+        waits for the customer (a question, a request), is no hold and no closing.
+        """
+        count = opportunities = warm = early = 0
         findings: list[Finding] = []
         last_customer = max((k for k, (_, m) in enumerate(timeline) if m.role == Role.CUSTOMER),
                             default=-1)
@@ -231,10 +278,13 @@ class TimingAnalyzer:
             if before.role != Role.ADVISOR or message.role != Role.ADVISOR:
                 continue
             silence = _seconds(before.time, message.time)
-            long_enough = math.isnan(silence) or silence >= self.relaunch_silence_s
+            long_enough = math.isnan(silence) or silence - resolution_s >= self.relaunch_silence_s
             cue = self.cues.find_relaunch(folded[index])
+            if cue is not None and not long_enough:
+                early += 1
             if cue is not None and long_enough:
                 count += 1
+                warm += _first_match(self.cues.warm, folded[index]) is not None
                 opportunities += 1
                 final_relaunched = final_relaunched or k > last_customer
                 findings.append(_finding(
@@ -242,8 +292,11 @@ class TimingAnalyzer:
                     Severity.INFO, silence_s=None if math.isnan(silence) else silence,
                 ))
                 continue
-            waiting_on_advisor = self.cues.find_hold(folded[before_index]) is not None
-            if math.isnan(silence) or not long_enough or waiting_on_advisor:
+            previous = folded[before_index]
+            waits_for_customer = (self.cues.expects_answer(previous)
+                                  and self.cues.find_hold(previous) is None
+                                  and not self.cues.is_closing(previous))
+            if math.isnan(silence) or not long_enough or not waits_for_customer:
                 continue
             opportunities += 1
             if k > last_customer:
@@ -258,7 +311,7 @@ class TimingAnalyzer:
                 Severity.MAJOR, silence_s=silence,
             ))
         return {"count": count, "opportunities": opportunities, "missed": missed,
-                "findings": findings}
+                "warm": warm, "early": early, "findings": findings}
 
     # -- holds --------------------------------------------------------------------------------
     def _holds(self, timeline, folded: Mapping[int, str]) -> list[Finding]:
@@ -280,6 +333,20 @@ class TimingAnalyzer:
                 actual_s=None if math.isnan(actual) else actual, kept=kept,
             ))
         return findings
+
+
+def _relaunch_score(relaunch: Mapping[str, Any]) -> float:
+    """How well silences were handled, from 0 (missed, too early) to 2 (every relaunch warm).
+
+    NaN when no relaunch was due; 1 relaunched, or the customer came back alone.
+    """
+    if not relaunch["opportunities"] and not relaunch["early"]:
+        return NAN
+    if relaunch["missed"] or relaunch["early"]:
+        return 0.0
+    if relaunch["count"] and relaunch["warm"] == relaunch["count"]:
+        return 2.0
+    return 1.0
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float:

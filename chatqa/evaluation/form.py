@@ -37,6 +37,9 @@ class Proposal:
     reason: str = ""
     rule: str = ""
     points: float | None = None             # the level's points ([levels] points); None for na
+    label: str = ""                         # the level's label in the grid (« À améliorer »)
+    justification: str = ""                 # one line in the grid's language, from the evidence
+    confidence_kind: str = "heuristic"      # heuristic (rules), model (calibrated), none
 
     def __str__(self) -> str:
         points = "" if self.points is None else f"  points={self.points:g}"
@@ -48,6 +51,20 @@ class Proposal:
 
 
 @dataclass(frozen=True, slots=True)
+class Overall:
+    """The form's total: score out of 100 over the applicable criteria, and the result.
+
+    ``result`` is ``pass`` / ``fail`` against the grid's pass mark, ``scored`` without one,
+    ``fail`` whatever the score when a knockout fired, and ``na`` when nothing was scored.
+    """
+
+    score: float | None = None
+    result: str = "na"
+    knockouts: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class EvaluationForm:
     """A grid filled for one conversation: ``proposals[criterion]``, in grid order."""
 
@@ -55,10 +72,35 @@ class EvaluationForm:
     grid: str
     proposals: Mapping[str, Proposal] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+    sections: Mapping[str, str] = field(default_factory=dict, compare=False)
+    reviewable: bool = True
+    reviewable_reason: str = ""
+    overall: Overall = field(default_factory=Overall)
 
     def points(self) -> dict[str, float | None]:
         """Points of each criterion's proposed level (None for ``na`` or a grid without points)."""
         return {cid: p.points for cid, p in self.proposals.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form as plain data (JSON-ready): overall result, then each proposal."""
+        return {
+            "conversation_id": self.conversation_id,
+            "grid": self.grid,
+            "reviewable": self.reviewable,
+            "reviewable_reason": self.reviewable_reason,
+            "overall": {"score": self.overall.score, "result": self.overall.result,
+                        "knockouts": list(self.overall.knockouts),
+                        "reason": self.overall.reason},
+            "proposals": [
+                {"criterion": p.criterion, "label": self.labels.get(p.criterion, ""),
+                 "section": self.sections.get(p.criterion, ""), "level": p.level,
+                 "level_label": p.label, "confidence": p.confidence,
+                 "confidence_kind": p.confidence_kind, "points": p.points, "rule": p.rule,
+                 "justification": p.justification, "reason": p.reason,
+                 "evidence": [_evidence_dict(e) for e in p.evidence]}
+                for p in self.proposals.values()
+            ],
+        }
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One row per criterion, the shape of the ``forms`` table."""
@@ -68,8 +110,11 @@ class EvaluationForm:
                 "grid": self.grid,
                 "criterion": p.criterion,
                 "criterion_label": self.labels.get(p.criterion, ""),
+                "section": self.sections.get(p.criterion, ""),
                 "level": p.level,
+                "level_label": p.label,
                 "confidence": p.confidence,
+                "confidence_kind": p.confidence_kind,
                 "points": p.points,
                 "rule": p.rule,
                 "evidence": "; ".join(str(e) for e in p.evidence),
@@ -77,6 +122,14 @@ class EvaluationForm:
                     sorted({e.name for e in p.evidence if e.kind == "finding"})
                 ),
                 "reason": p.reason,
+                "justification": p.justification,
             }
             for p in self.proposals.values()
         ]
+
+
+def _evidence_dict(e: Evidence) -> dict[str, Any]:
+    if e.kind == "metric":
+        return {"kind": "metric", "name": e.name, "value": e.value}
+    return {"kind": "finding", "code": e.name, "message_index": e.message_index,
+            "start": e.start, "end": e.end, "text": e.text}

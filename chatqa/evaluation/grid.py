@@ -53,6 +53,12 @@ INF = math.inf
 #: family (``grammar.*``, every code starting with ``grammar.``).
 CODE_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?")
 
+#: Counts of the conversation itself (not an analyzer's) that ``[reviewable]`` and
+#: ``applicable_if`` may read, like metrics.
+CONVERSATION_FACTS: tuple[str, ...] = (
+    "n_messages", "n_advisor_messages", "n_customer_messages", "n_customer_messages_after_answer",
+)
+
 #: The rules whose settings the schema knows; a third-party rule reads ``params``.
 SCORE_FIELDS = ("weights", "per_100", "bands", "soft_margin")
 
@@ -134,6 +140,16 @@ class GridInfo(_Strict):
         ge=100,
         description="Characters of a message that are analysed; a longer message is analysed "
         "up to this length and gets a `text.truncated` finding (bounded time and memory).",
+    )
+    extends: str | None = Field(
+        default=None,
+        description="A packaged grid name or a path (relative to this file) whose tables this "
+        "grid starts from; this file's keys override the parent's (tables merge, arrays and "
+        "values replace).",
+    )
+    drop_criteria: tuple[str, ...] = Field(
+        default=(),
+        description="Criteria of the parent grid (`extends`) this grid leaves out.",
     )
     macro_min_conversations: int = Field(
         default=3,
@@ -392,6 +408,21 @@ class Criterion(_Strict):
     """
 
     label: str = ""
+    section: str = Field(default="", description="The id of the grid section it belongs to.")
+    weight: float = Field(
+        default=1.0, ge=0, allow_inf_nan=False,
+        description="Its weight in the overall score (0: shown, not scored).",
+    )
+    scale: Levels | None = Field(
+        default=None,
+        description="The criterion's own levels (a yes/no or 1-N points scale); default the "
+        "grid's [levels].",
+    )
+    exclude_macros: bool = Field(
+        default=False,
+        description="Findings in canned replies (the macro table) do not count: an error in a "
+        "macro is the macro's, not the advisor's who sent it.",
+    )
     rule: str = "na"
     reason: str = ""
     metrics: tuple[MetricBands, ...] = ()
@@ -479,14 +510,70 @@ class Criterion(_Strict):
         return frozenset(levels)
 
 
+class Section(_Strict):
+    """A ``[sections.<id>]`` table: a group of criteria on the form (« Discours et langage »)."""
+
+    label: str = ""
+
+
+class Knockout(_Strict):
+    """A ``[[knockouts]]`` entry: a « critère éliminatoire » that fails the whole evaluation.
+
+    It fires on any finding whose code (or code family, ``conduct.*``) is in ``codes``, or when
+    a criterion's proposed level is one of ``levels[criterion]``.
+    """
+
+    id: str
+    label: str = ""
+    codes: tuple[str, ...] = ()
+    levels: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator("codes")
+    @classmethod
+    def _code_keys(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        for code in codes:
+            if not CODE_KEY.fullmatch(code):
+                raise ValueError(f"{code!r} is not a finding code or a code family (family.*)")
+        return codes
+
+    @model_validator(mode="after")
+    def _fires_on_something(self) -> Knockout:
+        if not self.codes and not self.levels:
+            raise ValueError("a knockout needs `codes` or `levels` to fire on")
+        return self
+
+
+class Overall(_Strict):
+    """The ``[overall]`` table: how criteria add up to a score out of 100."""
+
+    pass_mark: float | None = Field(
+        default=None, ge=0, le=100,
+        description="A score at or above it passes; none: the result is the score alone.",
+    )
+
+
+class Reviewable(_Strict):
+    """The ``[reviewable]`` table: when a conversation is worth an evaluator's time.
+
+    A conversation failing ``conditions`` (too short, bot only, customer left at once) gets
+    ``reviewable = false`` and ``na`` on every criterion, with the failing condition's reason.
+    """
+
+    conditions: Condition | None = None
+
+
 class Grid(_Strict):
     """An evaluation grid: levels, analyzer parameters and criteria."""
 
     grid: GridInfo
     levels: Levels
+    sections: dict[str, Section] = Field(default_factory=dict)
     nlp: dict[str, dict[str, str]] = Field(default_factory=dict)
     analyzers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     criteria: dict[str, Criterion]
+    knockouts: tuple[Knockout, ...] = ()
+    overall: Overall = Field(default_factory=Overall)
+    reviewable: Reviewable = Field(default_factory=Reviewable)
     source: str = Field(default="", exclude=True)
     sha256: str = Field(default="", exclude=True)
 
@@ -500,22 +587,58 @@ class Grid(_Strict):
         """The grid's language: conversations with no language of their own use it."""
         return self.grid.language
 
-    def level_rank(self, level: str) -> int:
-        """Position of ``level`` from worst (0) to best."""
-        return self.levels.order.index(level)
+    def scale(self, criterion: str | None = None) -> Levels:
+        """The levels of ``criterion``: its own ``scale``, else the grid's ``[levels]``."""
+        if criterion is not None:
+            own = self.criteria[criterion].scale
+            if own is not None:
+                return own
+        return self.levels
 
-    def points(self, level: str) -> float | None:
-        """Points of ``level`` from ``[levels] points``; None for ``na`` or a grid without."""
-        if level == NA or self.levels.points is None:
+    def level_rank(self, level: str, criterion: str | None = None) -> int:
+        """Position of ``level`` from worst (0) to best, on ``criterion``'s scale."""
+        return self.scale(criterion).order.index(level)
+
+    def level_label(self, level: str, criterion: str | None = None) -> str:
+        """The label of ``level`` on ``criterion``'s scale (« À améliorer »), else its id."""
+        scale = self.scale(criterion)
+        return scale.labels.get(level) or self.levels.labels.get(level) or level
+
+    def points(self, level: str, criterion: str | None = None) -> float | None:
+        """Points of ``level`` on ``criterion``'s scale; None for ``na`` or without points."""
+        scale = self.scale(criterion)
+        if level == NA or scale.points is None:
             return None
-        if level not in self.levels.points:
-            raise ValueError(f"unknown level {level!r}; levels are {list(self.levels.order)}")
-        return self.levels.points[level]
+        if level not in scale.points:
+            raise ValueError(f"unknown level {level!r}; levels are {list(scale.order)}")
+        return scale.points[level]
+
+    @model_validator(mode="after")
+    def _sections_and_knockouts_are_known(self) -> Grid:
+        for cname, crit in self.criteria.items():
+            if crit.section and self.sections and crit.section not in self.sections:
+                raise GridPathError(
+                    ("criteria", cname, "section"),
+                    f"unknown section {crit.section!r}; sections are {sorted(self.sections)}",
+                )
+        for i, knockout in enumerate(self.knockouts):
+            for cname, levels in knockout.levels.items():
+                if cname not in self.criteria:
+                    raise GridPathError(("knockouts", i, "levels", cname),
+                                        f"unknown criterion {cname!r}")
+                order = self.scale(cname).order
+                for level in levels:
+                    if level != NA and level not in order:
+                        raise GridPathError(
+                            ("knockouts", i, "levels", cname),
+                            f"unknown level {level!r}; levels are {list(order)}",
+                        )
+        return self
 
     @model_validator(mode="after")
     def _bands_use_known_levels(self) -> Grid:
-        known = set(self.levels.order)
         for cname, crit in self.criteria.items():
+            known = set(self.scale(cname).order)
             tables: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = [
                 (("metrics", i, "bands"), mb.bands) for i, mb in enumerate(crit.metrics)
             ]
@@ -525,7 +648,8 @@ class Grid(_Strict):
                     if level not in known:
                         raise GridPathError(
                             ("criteria", cname, *path, level),
-                            f"unknown level {level!r}; levels are {list(self.levels.order)}",
+                            f"unknown level {level!r}; levels are "
+                            f"{list(self.scale(cname).order)}",
                         )
         return self
 
@@ -541,6 +665,15 @@ class Grid(_Strict):
             GridError: E302 at ``criteria -> <id> -> weights -> codes -> <key>``, a weight
                 names a code, or a family, that no analyzer emits.
         """
+        metrics = {*metrics, *CONVERSATION_FACTS}
+        if self.reviewable.conditions is not None:
+            for metric in self.reviewable.conditions.metric_names():
+                if metric not in metrics:
+                    raise ConfigError(Errors.E303.format(criterion="[reviewable]", metric=metric,
+                                                         available=sorted(metrics)))
+        for i, knockout in enumerate(self.knockouts):
+            for key in knockout.codes:
+                self._check_code_key(key, codes, f"knockouts -> {i} -> codes -> {key}")
         for cid, crit in self.criteria.items():
             for metric in crit.metric_names():
                 if metric not in metrics:
@@ -548,25 +681,28 @@ class Grid(_Strict):
                         Errors.E303.format(criterion=cid, metric=metric, available=sorted(metrics))
                     )
             for key in crit.weights.codes if crit.weights is not None else ():
-                if key.endswith(".*"):
-                    known = any(c.startswith(key[:-1]) for c in codes)
-                    families = sorted({c.split(".")[0] + ".*" for c in codes if "." in c})
-                    hint = f"code families emitted: {families}"
-                else:
-                    known = key in codes
-                    family = key.split(".")[0]
-                    same = sorted(c for c in codes if c.split(".")[0] == family)
-                    hint = (f"codes of family {family!r}: {same}" if same
-                            else f"codes emitted: {sorted(codes)}")
-                if not known:
-                    location = f"criteria -> {cid} -> weights -> codes -> {key}"
-                    raise GridError(
-                        Errors.E302.format(
-                            path=self.source or self.name, location=location,
-                            problem=f"no analyzer of the grid emits {key!r}; {hint}",
-                        ),
-                        location=location,
-                    )
+                self._check_code_key(key, codes, f"criteria -> {cid} -> weights -> codes -> {key}")
+
+    def _check_code_key(self, key: str, codes: Collection[str], location: str) -> None:
+        """Raise E302 at ``location`` when no analyzer emits the code (or family) ``key``."""
+        if key.endswith(".*"):
+            known = any(c.startswith(key[:-1]) for c in codes)
+            families = sorted({c.split(".")[0] + ".*" for c in codes if "." in c})
+            hint = f"code families emitted: {families}"
+        else:
+            known = key in codes
+            family = key.split(".")[0]
+            same = sorted(c for c in codes if c.split(".")[0] == family)
+            hint = (f"codes of family {family!r}: {same}" if same
+                    else f"codes emitted: {sorted(codes)}")
+        if not known:
+            raise GridError(
+                Errors.E302.format(
+                    path=self.source or self.name, location=location,
+                    problem=f"no analyzer of the grid emits {key!r}; {hint}",
+                ),
+                location=location,
+            )
 
 
 def packaged_grids() -> list[str]:
@@ -597,19 +733,69 @@ def validate_grid(data: Mapping[str, Any], path: str | Path = "(grid)") -> Grid:
         ) from None
 
 
+def merge_tables(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """``child`` over ``parent``: tables merge key by key, arrays and values replace."""
+    out = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_tables(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    raw = path.read_bytes()
+    try:
+        return tomllib.loads(raw.decode("utf-8")), raw
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise GridError(Errors.E302.format(path=path, location="(file)", problem=exc)) from None
+
+
+def _resolved_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
+    """The grid's tables with its parents' merged in (``[grid] extends``), and their hash."""
+    data, raw = _read_toml(path)
+    digest = hashlib.sha256(raw)
+    parent_name = data.get("grid", {}).get("extends")
+    if parent_name is None:
+        return data, digest.hexdigest()
+    if not isinstance(parent_name, str):
+        raise GridError(Errors.E302.format(path=path, location="grid -> extends",
+                                           problem="a grid name or a path"))
+    relative = path.parent / parent_name
+    parent_path = relative if relative.suffix == ".toml" and relative.is_file() else (
+        resolve_grid_path(parent_name))
+    parent_path = parent_path.resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        chain = " -> ".join(str(p) for p in (*seen, path.resolve(), parent_path))
+        raise GridError(Errors.E302.format(path=path, location="grid -> extends",
+                                           problem=f"grids extend each other in a cycle: {chain}"))
+    parent, parent_digest = _resolved_data(parent_path, (*seen, path.resolve()))
+    merged = merge_tables(parent, data)
+    merged["grid"] = {k: v for k, v in merged["grid"].items() if k != "extends"}
+    for cid in merged["grid"].get("drop_criteria", ()):
+        if cid not in merged.get("criteria", {}):
+            raise GridError(Errors.E302.format(
+                path=path, location=f"grid -> drop_criteria -> {cid}",
+                problem=f"the parent grid has no criterion {cid!r}"))
+        del merged["criteria"][cid]
+        for knockout in merged.get("knockouts", ()):
+            knockout.get("levels", {}).pop(cid, None)
+    merged["grid"].pop("drop_criteria", None)
+    digest.update(parent_digest.encode())
+    return merged, digest.hexdigest()
+
+
 def load_grid(name_or_path: str | Path) -> Grid:
     """Load and validate a grid from a packaged name (``"fr_chat"``) or a ``.toml`` path.
+
+    A grid with ``[grid] extends = "fr_chat"`` starts from that grid (a packaged name or a
+    path relative to the file) and overrides what it writes; its hash covers its parents'.
 
     Raises:
         GridError: the grid is unknown (E301) or invalid (E302, naming the place in the file).
     """
     path = resolve_grid_path(name_or_path)
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise GridError(Errors.E302.format(path=path, location="(file)", problem=exc)) from None
+    data, digest = _resolved_data(path)
     grid = validate_grid(data, path)
-    return grid.model_copy(
-        update={"source": str(path), "sha256": hashlib.sha256(raw).hexdigest()}
-    )
+    return grid.model_copy(update={"source": str(path), "sha256": digest})

@@ -17,7 +17,7 @@ it, never the best level. :func:`propose_form_levels` adds each level's points f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 import catalogue
@@ -139,7 +139,7 @@ def thresholds(
     if not found:
         reason = f"no value for {', '.join(undefined)}" if undefined else "no metric in the rule"
         return Proposal(criterion_id, NA, 1.0, (), reason, "thresholds")
-    worst = min(found, key=lambda t: grid.level_rank(t[0]))[0]
+    worst = min(found, key=lambda t: grid.level_rank(t[0], criterion_id))[0]
     confidence = round(min(c for _, c, _ in found), 2)
     decisive = [str(e) for lvl, _, e in found if lvl == worst]
     reason = f"{worst} by {', '.join(decisive)}"
@@ -226,11 +226,20 @@ def weighted_score(
 
 
 def propose_form_levels(
-    grid: Grid, metrics: Mapping[str, float], findings: Sequence[Finding]
+    grid: Grid,
+    metrics: Mapping[str, float],
+    findings: Sequence[Finding],
+    macro_messages: Collection[int] = frozenset(),
 ) -> dict[str, Proposal]:
-    """Apply each criterion's rule, in grid order; each proposal carries its level's points."""
+    """Apply each criterion's rule, in grid order; each proposal carries its level's points.
+
+    A criterion with ``exclude_macros`` does not see the findings of ``macro_messages`` (the
+    indices of the conversation's canned replies).
+    """
+    own = [f for f in findings if f.message_index not in macro_messages]
     out = {}
     for cid, crit in grid.criteria.items():
-        proposal = get_rule(crit.rule)(cid, crit, grid, metrics, findings)
-        out[cid] = replace(proposal, points=grid.points(proposal.level))
+        seen = own if crit.exclude_macros and macro_messages else findings
+        proposal = get_rule(crit.rule)(cid, crit, grid, metrics, seen)
+        out[cid] = replace(proposal, points=grid.points(proposal.level, cid))
     return out

@@ -119,6 +119,25 @@ class TimingCuePatterns(_Strict):
     """``[relaunch]`` / ``[hold]``: regular expressions on the folded text."""
 
     patterns: tuple[Regex, ...] = Field(min_length=1)
+    not_in_sentence: tuple[Regex, ...] = Field(
+        default=(),
+        description="A cue in a sentence that also matches one of these does not count "
+        "(« vous recevrez un SMS dans quelques minutes » is no hold).",
+    )
+    warm: tuple[Regex, ...] = Field(
+        default=(),
+        description="[relaunch] only: what makes a relaunch warm rather than curt (« prenez "
+        "votre temps, je reste à votre disposition »).",
+    )
+
+
+class TimingMessageKinds(_Strict):
+    """``[expects_answer]`` / ``[closing]``: a message that waits for the customer, or ends.
+
+    A question or a request waits for an answer; a goodbye or a closing notice ends the chat.
+    """
+
+    patterns: tuple[Regex, ...] = Field(min_length=1)
 
 
 class TimingDuration(_Strict):
@@ -132,6 +151,8 @@ class TimingResource(_Strict):
 
     relaunch: TimingCuePatterns
     hold: TimingCuePatterns
+    expects_answer: TimingMessageKinds
+    closing: TimingMessageKinds
     duration: TimingDuration
     numbers: dict[Word, Annotated[Number, Field(ge=0)]] = Field(min_length=1)
     units: dict[Word, Annotated[Number, Field(gt=0)]] = Field(min_length=1)
@@ -845,6 +866,7 @@ class Jargon(_Strict):
     window: StrictInt = Field(ge=1, le=20)
     explained_by: Words = frozenset()
     explained_after: Words = frozenset()
+    apposition_starts: Words = frozenset()
     public: Words = frozenset()
     not_after: Words = frozenset()
 
@@ -935,6 +957,24 @@ class RedactionResource(_Strict):
         return self
 
 
+class JustificationResource(_Strict):
+    """``resources/<lang>/justification.toml``: the words of a proposal's one-line justification.
+
+    ``metrics`` phrase a metric's value (``first_response_s = "première réponse en {value} s"``);
+    ``codes`` name a finding code or family (``"grammar.*"``) as [singular, plural].
+    """
+
+    decimal_separator: StrictStr = "."
+    na: _template("reason")
+    not_reviewable: _template("reason")
+    level: _template("label", "evidence")
+    nothing_found: Message
+    separator: StrictStr = "; "
+    count: _template("count", "name")
+    metrics: dict[Word, _template("value")] = Field(default_factory=dict)
+    codes: dict[Word, tuple[Word, Word]] = Field(default_factory=dict)
+
+
 #: Resource name -> schema. Names of ``resources/<lang>/<name>.toml`` and of the shared
 #: ``resources/<name>.toml`` never collide.
 SCHEMAS: Mapping[str, type[_Strict]] = {
@@ -944,6 +984,7 @@ SCHEMAS: Mapping[str, type[_Strict]] = {
     "conduct": ConductResource,
     "vocabulary": VocabularyResource,
     "clarity": ClarityResource,
+    "justification": JustificationResource,
     "language": LanguageResource,
     "roles": RolesResource,
     "redaction": RedactionResource,

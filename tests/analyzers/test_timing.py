@@ -139,11 +139,13 @@ def test_timing_missed_relaunch_when_the_advisor_closes_on_a_silent_customer(tim
     conv = make_conversation(
         ("customer", "10:00:00", "Je veux résilier"),
         ("advisor", "10:00:30", "Je peux vous proposer une offre à 19,99 €."),
-        ("advisor", "10:03:10", "Avez-vous d'autres questions ?"),   # 160 s, no relaunch cue
-        ("advisor", "10:06:10", "Je vous souhaite une bonne soirée."),  # 180 s, closes
+        # 160 s, no relaunch cue; the offer before it asked nothing: no relaunch was due
+        ("advisor", "10:03:10", "Avez-vous d'autres questions ?"),
+        ("advisor", "10:06:10", "Je vous souhaite une bonne soirée."),  # 180 s after a question
     )
     result = timing.analyze_conversation(conv)
-    assert result.metrics["relaunch_opportunities"] == 2
+    assert result.metrics["relaunch_opportunities"] == 1
+    assert result.metrics["relaunch_score"] == 0
     assert result.metrics["missed_relaunches"] == 1
     (missed,) = _codes(result, "timing.missed_relaunch")
     assert missed.message_index == 3 and missed.details["silence_s"] == 180
@@ -281,3 +283,44 @@ def test_timing_invariants_on_any_timeline(timing, make_conversation, rows):
     assert m["relaunch_count"] <= m["relaunch_opportunities"]
     assert m["missed_relaunches"] in (0, 1)
     assert all(f.text == timeline[f.message_index][2][f.start:f.end] for f in result.findings)
+
+
+def test_timing_minute_clocks_one_minute_apart_is_no_silence(timing, make_conversation):
+    conv = make_conversation(
+        ("customer", "09:12", "Ma commande n'est pas arrivée."),
+        ("advisor", "09:14", "Pouvez-vous me donner son numéro ?"),
+        ("advisor", "09:15", "Êtes-vous toujours là ?"),   # 1 minute: maybe seconds later
+        ("advisor", "09:21", "Je clôture la conversation, bonne journée."),
+        time_resolution="minute",
+    )
+    result = timing.analyze_conversation(conv)
+    # the early « toujours là ? » is no relaunch, and the closing after it is a missed one
+    assert result.metrics["relaunch_count"] == 0 and result.metrics["early_relaunches"] == 1
+    assert result.metrics["missed_relaunches"] == 1 and result.metrics["relaunch_score"] == 0
+
+
+@pytest.mark.parametrize(("text", "held"), [
+    ("Merci de bien vouloir rester en ligne.", True),
+    ("Je lance le diagnostic, cela me prend une minute.", True),
+    ("Je vérifie, ça peut prendre 5 min.", True),
+    ("C'est fait. Vous recevrez un SMS de confirmation dans quelques minutes.", False),
+    ("Le remboursement arrive sous 5 jours.", False),
+])
+def test_timing_announced_process_times_are_holds_promises_about_else_are_not(
+        timing, make_conversation, text, held):
+    conv = make_conversation(("customer", "10:00:00", "Bonjour"), ("advisor", "10:00:20", text),
+                             ("advisor", "10:01:00", "Voilà."))
+    assert timing.analyze_conversation(conv).metrics["holds_announced"] == float(held)
+
+
+def test_timing_warm_follow_up_relaunch_scores_best(timing, make_conversation):
+    conv = make_conversation(
+        ("customer", "10:00:00", "Ma box ne marche plus."),
+        ("advisor", "10:00:30", "Pouvez-vous la redémarrer ?"),
+        ("advisor", "10:04:00", "Avez-vous pu faire l'essai ? Prenez votre temps, je reste à "
+                                "votre disposition."),
+        ("customer", "10:05:00", "Oui, ça marche, merci."),
+    )
+    result = timing.analyze_conversation(conv)
+    assert result.metrics["relaunch_count"] == 1 and result.metrics["warm_relaunches"] == 1
+    assert result.metrics["relaunch_score"] == 2

@@ -79,16 +79,18 @@ def test_rules_thresholds_worst_level_and_confidence(metrics, level, confidence)
 
 
 @pytest.mark.parametrize(
-    "opportunities, missed, level",
-    [(0.0, 0.0, "na"), (2.0, 0.0, "bon"), (2.0, 1.0, "a_ameliorer")],
+    "opportunities, score, level",
+    [(0.0, float("nan"), "na"), (2.0, 1.0, "bon"), (2.0, 0.0, "a_ameliorer"),
+     (1.0, 2.0, "exceptionnel")],
 )
-def test_rules_relances_applicable_only_after_a_silence(opportunities, missed, level):
+def test_rules_relances_applicable_only_after_a_silence(opportunities, score, level):
     grid = load_grid("fr_chat")
-    metrics = {"relaunch_opportunities": opportunities, "missed_relaunches": missed}
+    metrics = {"relaunch_opportunities": opportunities, "early_relaunches": 0.0,
+               "relaunch_score": score}
     proposal = propose_form_levels(grid, metrics, [])["relances"]
     assert proposal.level == level and proposal.confidence == 1.0
     if level == "na":
-        assert "silent" in proposal.reason
+        assert "silencieux" in proposal.reason
 
 
 def test_rules_criteria_without_analyzer_are_na_with_reason():

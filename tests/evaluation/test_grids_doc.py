@@ -82,7 +82,7 @@ def test_grids_doc_points_example():
     assert tomllib.loads(toml)["levels"] == tomllib.loads(HEADER)["levels"]
     grid = load_grid("fr_chat")
     metrics = {"first_response_s": 20.0, "mean_response_time_s": 50.0, "holds_broken": 0.0,
-               "advisor_language_errors": 0.0, "relaunch_opportunities": 0.0}
+               "own_words": 40.0, "relaunch_opportunities": 0.0}
     form = EvaluationForm("c1", grid.name, propose_form_levels(grid, metrics, []))
     assert text == f">>> form.points()\n{form.points()}"
 

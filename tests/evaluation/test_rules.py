@@ -274,11 +274,12 @@ def test_rules_applicable_if_applies_to_weighted_score():
 def test_rules_points_on_each_proposal_and_form():
     grid = load_grid("fr_chat")
     metrics = {"first_response_s": 20.0, "mean_response_time_s": 50.0, "holds_broken": 0.0,
-               "advisor_language_errors": 0.0, "relaunch_opportunities": 0.0}
+               "own_words": 40.0, "relaunch_opportunities": 0.0}
     proposals = propose_form_levels(grid, metrics, [])
     form = EvaluationForm("c1", grid.name, proposals)
     points = form.points()
-    # delais: mean 50 s -> bon (1); orthographe: 0 errors -> exceptionnel (2); others na
+    # delais: mean 50 s -> bon (1); orthographe: no error in 40 words -> exceptionnel (2);
+    # others na
     assert points["delais_reponse"] == 1 and points["orthographe_grammaire"] == 2
     assert points["relances"] is None and points["empathie"] is None
     assert grid.points("bon") == 1 and grid.points("na") is None
@@ -302,5 +303,6 @@ def test_grid_criterion_metric_names_and_levels():
     assert crit.metric_names() == ("advisor_words", "handle_time_s")
     assert crit.proposable_levels() == {"exceptionnel", "bon", "a_ameliorer"}
     relances = load_grid("fr_chat").criteria["relances"]
-    assert relances.metric_names() == ("missed_relaunches", "relaunch_opportunities")
-    assert relances.proposable_levels() == {"bon", "a_ameliorer"}
+    assert relances.metric_names() == ("relaunch_score", "relaunch_opportunities",
+                                       "early_relaunches")
+    assert relances.proposable_levels() == {"bon", "a_ameliorer", "exceptionnel"}
