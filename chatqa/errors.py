@@ -149,6 +149,59 @@ class Errors(metaclass=ErrorsWithCodes):
         "declares. Declared metrics: {available}."
     )
     E304 = "No rule named {name!r}. Available rules: {available}."
+    E305 = (
+        "'{file}' is not a chatqa evaluator workbook: {problem}. Read a workbook written by "
+        "chatqa.evaluation.write_workbook (its hidden `_chatqa` sheet names the grid and the "
+        "run), or a JSON list of confirmations (.json)."
+    )
+    E306 = (
+        "The forms table cannot make an evaluator workbook for grid {grid!r}: {problem}. Pass "
+        "the `forms` table of a run scored with this grid."
+    )
+    E307 = (
+        "max_rows must be a whole number from 1 to {limit} (Excel's rows per sheet, less the "
+        "header row); got {value!r}."
+    )
+    E308 = "JSON confirmations '{file}': {problem}."
+    E309 = (
+        "The confirmations were made with the grid of sha256 {found}, not with the grid "
+        "{grid!r} given (sha256 {expected}): their levels may mean something else. Pass the "
+        "grid the workbook was written with, or keep only the rows of this one "
+        "(table[table.grid_sha256 == grid.sha256])."
+    )
+    E310 = "{where}: unknown level {value!r}. Allowed levels: {allowed} (labels or ids)."
+    E311 = "{where}: unknown criterion {value!r}. Criteria of the grid {grid!r}: {allowed}."
+    E312 = (
+        "{where}: no evaluator. Write the evaluator's name in this column, or pass "
+        "read_confirmations(..., evaluator='name') for a file filled by one person."
+    )
+    E313 = (
+        "{where}: the machine's column was changed (it is locked); it now holds {value!r}. "
+        "The row was set aside: copy its level and comment into a fresh workbook of the run."
+    )
+    E314 = (
+        "{where}: {value!r} is not a date and time. Write it as 2026-03-02 14:30 (read as UTC "
+        "when it has no offset), or leave it empty."
+    )
+    E315 = (
+        "{where}: no level, though the row has an evaluator's input ({value!r}), kept here. "
+        "Choose a level from the list, or clear the row."
+    )
+    E316 = "No criterion {criterion!r} in this agreement report. Criteria: {available}."
+    E317 = (
+        "Plotting the agreement needs matplotlib, which is not installed ({problem}). Install "
+        "it with `pip install matplotlib`."
+    )
+    E318 = (
+        "Levels {first!r} and {second!r} of the grid {grid!r} share the label {label!r}, so an "
+        "evaluator's choice could not be read back. Give every level (and na) its own label "
+        "in [levels.labels]."
+    )
+    E319 = (
+        "The confirmations table {problem}. Pass a Confirmations (read_confirmations) or a "
+        "table with the columns {expected}."
+    )
+    E320 = "{where}: no conversation id ({value!r}). Every confirmation names its conversation."
 
 
 class Warnings(metaclass=ErrorsWithCodes):

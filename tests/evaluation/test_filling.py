@@ -252,3 +252,25 @@ def test_filling_inheritance_cycle_and_unknown_parent_are_errors(tmp_path):
                  encoding="utf-8")
     with pytest.raises(GridError, match="drop_criteria -> nope"):
         load_grid(d)
+
+
+def test_filling_en_support_grid_scores_an_english_conversation(make_conversation):
+    from chatqa import Pipeline
+
+    pipe = Pipeline.from_grid("en_support")
+    conv = make_conversation(
+        ("customer", 0, "Hi, I was charged twice for my subscription this month."),
+        ("advisor", 40, "Hi Sam, thanks for reaching out and sorry about the double charge! "
+                        "I will check your invoices right away."),
+        ("advisor", 90, "I can see the second charge. I have refunded it, you will see it on "
+                        "your card within five days. Is there anything else I can help with?"),
+        ("customer", 120, "No, that's all, thanks!"),
+        ("advisor", 130, "You're welcome, have a great day!"),
+        language="en",
+    )
+    form = pipe.score(conv).form
+    assert list(form.proposals) == ["quality", "tone", "internal_process", "response_time"]
+    levels = {cid: p.level for cid, p in form.proposals.items()}
+    assert levels["internal_process"] in ("yes", "no") and levels["response_time"] == "exceptional"
+    assert form.proposals["response_time"].justification.startswith("Exceptional: first response")
+    assert form.overall.score is not None and form.overall.result in ("pass", "fail")

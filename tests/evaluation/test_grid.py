@@ -22,7 +22,7 @@ def test_grid_fr_chat_has_the_criteria_in_order():
     assert len(grid.sha256) == 64
 
 
-@pytest.mark.parametrize("name", ["fr_chat"])
+@pytest.mark.parametrize("name", ["fr_chat", "en_support"])
 def test_grid_packaged_names_listed(name):
     assert name in packaged_grids()
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES
 from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from chatqa.errors import ConfigError
 from chatqa.evaluation.grid import GRIDS_DIR, load_grid
@@ -35,9 +35,23 @@ LEVELS = ["a_ameliorer", "bon", "exceptionnel"]
 # -- the estimator contract ------------------------------------------------------------------
 
 
-@parametrize_with_checks(
-    [OrdinalClassifier(), OrdinalClassifier(C=0.5, class_weight="balanced", max_iter=200)]
-)
+def _sklearn_checks():
+    """sklearn's estimator checks (``parametrize_with_checks``' list), less the array-API ones.
+
+    The estimator claims no array API support, and those checks skip themselves unless
+    SCIPY_ARRAY_API is set: they would show as skipped tests, not as anything we claim.
+    """
+    out = []
+    for estimator in (OrdinalClassifier(),
+                      OrdinalClassifier(C=0.5, class_weight="balanced", max_iter=200)):
+        for est, check in estimator_checks_generator(estimator, legacy=True):
+            name = getattr(check, "func", check).__name__
+            if "array_api" not in name:
+                out.append(pytest.param(est, check, id=f"{est!r}-{name}"))
+    return out
+
+
+@pytest.mark.parametrize(("estimator", "check"), _sklearn_checks())
 def test_rollup_ordinal_classifier_passes_sklearn_checks(estimator, check):
     # every check runs; none is expected to fail
     check(estimator)
