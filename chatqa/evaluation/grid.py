@@ -733,11 +733,20 @@ def validate_grid(data: Mapping[str, Any], path: str | Path = "(grid)") -> Grid:
         ) from None
 
 
+#: Tables a child grid replaces whole rather than merges: a condition, bands or a scale is
+#: one value (merging « all » into a parent's « metric » would make a condition of both).
+REPLACED_WHOLE = frozenset({"applicable_if", "conditions", "bands", "scale"})
+
+
 def merge_tables(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    """``child`` over ``parent``: tables merge key by key, arrays and values replace."""
+    """``child`` over ``parent``: tables merge key by key, the rest replaces.
+
+    Arrays, values and the :data:`REPLACED_WHOLE` tables are replaced whole.
+    """
     out = dict(parent)
     for key, value in child.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if (isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
+                and key not in REPLACED_WHOLE):
             out[key] = merge_tables(out[key], value)
         else:
             out[key] = value
