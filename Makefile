@@ -24,7 +24,8 @@ setup: system-deps $(STAMP)
 demo: setup
 	$(BIN)/chatqa score examples/chats_fr.jsonl --grid fr_chat --out out/demo --format csv
 	$(BIN)/chatqa report out/demo
-	@echo "Pre-filled forms and tables in out/demo/ (open forms.xlsx in Excel)."
+	$(BIN)/chatqa workbook out/demo
+	@echo "Tables, pre-filled forms and report.html in out/demo/; evaluation.xlsx is the evaluator workbook."
 
 test: setup
 	$(BIN)/python -m pytest -q

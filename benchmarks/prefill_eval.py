@@ -159,14 +159,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def learned(records: list[dict], tables: chatqa.Tables, grid: Grid) -> None:
     """Cross-validated kappa of the learned roll-up fitted on the set's own grades."""
-    from chatqa.evaluation.rollup import fit_rollup
+    from chatqa.evaluation.rollup import cv_table, fit_rollup
 
     confirmations = pd.DataFrame(
         [{"conversation_id": r["id"], "criterion": cid, "level": level, "evaluator": "grader"}
          for r in records for cid, level in r["grades"].items()])
-    models = fit_rollup(tables.conversations, confirmations, grid, cv=5, seed=0)
-    print("-- learned roll-up (ordinal logistic regression per criterion, 5-fold CV)")
-    print(models.cv_table().to_string(index=False))
+    models = fit_rollup(tables.conversations, confirmations, grid, cv=5, seed=0,
+                        findings=tables.findings, forms=tables.forms)
+    print("-- learned roll-up (ordinal logistic regression per criterion, 5-fold CV on this "
+          "set's own grades; rule_kappa: the grid's rules on the same pairs)")
+    print(cv_table(models).to_string(index=False))
 
 
 if __name__ == "__main__":

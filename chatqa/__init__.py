@@ -34,6 +34,7 @@ _LAZY = {
     "load_grid": "chatqa.evaluation.grid",
     "iter_records": "chatqa.io",
     "read_transcripts": "chatqa.io",
+    "read_tables": "chatqa.io.tables",
     "ArchiveSummary": "chatqa.pipeline",
     "ConversationResult": "chatqa.pipeline",
     "Pipeline": "chatqa.pipeline",
@@ -83,5 +84,6 @@ __all__ = [
     "__version__",
     "iter_records",
     "load_grid",
+    "read_tables",
     "read_transcripts",
 ]

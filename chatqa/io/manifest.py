@@ -113,3 +113,15 @@ def owned_files(folder: Path, manifest: Mapping[str, Any]) -> Iterator[Path]:
 def entries(value: Any) -> list[dict[str, Any]]:
     """The dict items of a manifest list (anything else in it is ignored)."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def run_id(folder: Path) -> str:
+    """The id of the run whose complete manifest is in ``folder``: a digest of the manifest.
+
+    Confirmations read back from a workbook are keyed by it, so an evaluator's input is never
+    matched with another run's proposals.
+    """
+    import hashlib
+
+    return "run-" + hashlib.sha256((Path(folder) / MANIFEST).read_bytes()).hexdigest()[:12]
+
