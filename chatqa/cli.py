@@ -1,4 +1,9 @@
-"""Command line: ``chatqa score ARCHIVE --grid fr_chat --out out/`` and ``chatqa report out/``."""
+"""Command line: ``chatqa score``, ``report``, ``workbook``, ``agreement`` and ``fit-rollup``.
+
+``chatqa score ARCHIVE --grid fr_chat --out out/`` scores; ``chatqa report out/`` writes the
+HTML report; ``chatqa workbook out/`` the evaluator workbook; ``chatqa agreement out/
+filled.xlsx`` reads the evaluators' confirmations back and prints the agreement.
+"""
 
 from __future__ import annotations
 
@@ -43,13 +48,52 @@ def _parser() -> argparse.ArgumentParser:
         help="progress bar (default: only on a terminal)",
     )
 
-    report = sub.add_parser("report", help="write report.html and forms.xlsx from a scored folder")
+    report = sub.add_parser(
+        "report", help="write report.html and the evaluator workbook forms.xlsx from a scored "
+                       "folder")
     report.add_argument("folder", help="folder written by `chatqa score`")
     report.add_argument(
         "--redact", action=argparse.BooleanOptionalAction, default=True,
         help="mask personal data in the report and workbook (default); --no-redact shows raw "
              "text",
     )
+    report.add_argument("--conversation", action="append", default=None,
+                        help="show only this conversation id (repeatable)")
+    report.add_argument("--advisor", default=None, help="show only this advisor's conversations")
+    report.add_argument("--sample", type=int, default=None,
+                        help="show a random sample of this many conversations")
+    report.add_argument("--seed", type=int, default=0, help="seed of --sample")
+    workbook = sub.add_parser(
+        "workbook", help="write the evaluator workbook (XLSX) from a scored folder")
+    workbook.add_argument("folder", help="folder written by `chatqa score`")
+    workbook.add_argument("--out", default=None,
+                          help="workbook path (default: FOLDER/evaluation.xlsx)")
+    workbook.add_argument("--blind", action="store_true",
+                          help="without the machine's proposals (to measure agreement)")
+    workbook.add_argument("--advisor", default=None, help="only this advisor's conversations")
+    workbook.add_argument("--sample", type=int, default=None,
+                          help="a random sample of this many conversations")
+    workbook.add_argument("--seed", type=int, default=0, help="seed of --sample")
+    workbook.add_argument("--max-rows", type=int, default=1_000_000,
+                          help="rows per file before splitting (Excel's limit is 1,048,576)")
+    workbook.add_argument(
+        "--redact", action=argparse.BooleanOptionalAction, default=True,
+        help="mask personal data in the machine's texts (default)")
+
+    agree = sub.add_parser(
+        "agreement", help="agreement of the pre-filled forms with the evaluators' confirmations")
+    agree.add_argument("folder", help="folder written by `chatqa score`")
+    agree.add_argument("confirmations", nargs="+", help="filled workbooks or JSON files")
+    agree.add_argument("--evaluator", default=None,
+                       help="evaluator of rows that name none (untouched rows confirm)")
+    agree.add_argument("--png", default=None, help="also draw the confusion matrices here")
+    agree.add_argument("--evaluators", action="store_true",
+                       help="agreement between evaluators instead (calibration)")
+
+    from chatqa.evaluation.rollup import add_fit_rollup_arguments
+
+    add_fit_rollup_arguments(sub.add_parser(
+        "fit-rollup", help="fit the learned roll-up per criterion on confirmed forms"))
     return parser
 
 
@@ -63,6 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "score":
             return _score(args)
+        if args.command == "workbook":
+            return _workbook(args)
+        if args.command == "agreement":
+            return _agreement(args)
+        if args.command == "fit-rollup":
+            from chatqa.evaluation.rollup import fit_rollup_command
+
+            return fit_rollup_command(args)
         return _report(args)
     except ChatQAError as exc:
         print(f"chatqa: error: {exc}", file=sys.stderr)
@@ -98,9 +150,70 @@ def _score(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from chatqa.report import write_report
 
-    paths = write_report(args.folder, redact=args.redact)
+    try:
+        paths = write_report(args.folder, redact=args.redact, conversations=args.conversation,
+                             advisor=args.advisor, sample=args.sample, seed=args.seed)
+    except ValueError as exc:
+        print(f"chatqa: error: {exc}", file=sys.stderr)
+        return 2
     for path in paths:
         print(f"wrote {path}")
+    return 0
+
+
+def _workbook(args: argparse.Namespace) -> int:
+    from chatqa.evaluation import load_grid, write_workbook
+    from chatqa.io.manifest import run_id
+    from chatqa.io.tables import read_tables
+    from chatqa.report.selection import select_conversations
+
+    tables = read_tables(args.folder)
+    grid = load_grid(tables.meta.get("grid_source") or tables.meta["grid"])
+    order = [(str(c), 0) for c in dict.fromkeys(tables.conversations["conversation_id"])]
+    advisors: dict[tuple[str, int], tuple[str, ...]] = {}
+    written = tables.messages[(tables.messages["role"] == "advisor")
+                              & tables.messages["author"].notna()]
+    for cid, names in written.groupby("conversation_id")["author"]:
+        advisors[(str(cid), 0)] = tuple(dict.fromkeys(map(str, names)))
+    try:
+        selection = select_conversations(order, advisors, advisor=args.advisor,
+                                         sample=args.sample, seed=args.seed)
+    except ValueError as exc:
+        print(f"chatqa: error: {exc}", file=sys.stderr)
+        return 2
+    ids = {cid for cid, _ in selection.keys}
+    forms = tables.forms[tables.forms["conversation_id"].astype(str).isin(ids)]
+    mask = None
+    if args.redact:
+        from chatqa.privacy import redact
+
+        def mask(text: str) -> str:
+            return redact(text)[0]
+    out = args.out or f"{args.folder}/evaluation.xlsx"
+    paths = write_workbook(forms, out, grid=grid, run_id=run_id(args.folder), blind=args.blind,
+                           conversations=tables.messages, max_rows=args.max_rows, mask=mask)
+    for path in paths:
+        print(f"wrote {path} ({len(ids)} conversations)")
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from chatqa.evaluation import agreement, evaluator_agreement, load_grid, read_confirmations
+    from chatqa.io.tables import read_tables
+
+    tables = read_tables(args.folder)
+    grid = load_grid(tables.meta.get("grid_source") or tables.meta["grid"])
+    confirmations = None
+    for path in args.confirmations:
+        read = read_confirmations(path, evaluator=args.evaluator, grid=grid)
+        for row in read.invalid.itertuples(index=False):
+            print(f"chatqa: {path}: {row.message}", file=sys.stderr)
+        confirmations = read if confirmations is None else confirmations.merge(read)
+    report = (evaluator_agreement(confirmations, grid) if args.evaluators
+              else agreement(tables.forms, confirmations, grid))
+    print(report.to_markdown())
+    if args.png:
+        print(f"wrote {report.plot(args.png)}")
     return 0
 
 

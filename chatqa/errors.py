@@ -202,6 +202,22 @@ class Errors(metaclass=ErrorsWithCodes):
         "table with the columns {expected}."
     )
     E320 = "{where}: no conversation id ({value!r}). Every confirmation names its conversation."
+    E321 = (
+        "Criterion {criterion!r} of grid {grid}: cannot load its model '{path}': {problem}. "
+        "Give in `model` the .joblib file `chatqa fit-rollup` wrote for this criterion "
+        "(relative to the grid file's folder, or absolute); load only files you trust (a "
+        ".joblib file is a pickle)."
+    )
+    E322 = (
+        "Criterion {criterion!r} of grid {grid}: the model '{path}' {problem}. Point `model` "
+        "to the file fitted for this criterion, or refit it with `chatqa fit-rollup` on a run "
+        "of this grid."
+    )
+    E323 = (
+        "Criterion {criterion!r} of grid {grid}: the model '{path}' reads {features}, which "
+        "the grid's analyzers do not give ({detail}). Keep the analyzers (and parameters) the "
+        "model was fitted with in the grid's [analyzers] tables, or refit it on this grid."
+    )
 
 
 class Warnings(metaclass=ErrorsWithCodes):
@@ -225,6 +241,10 @@ class Warnings(metaclass=ErrorsWithCodes):
         "Canned replies cannot be counted in a source that is read only once (a generator "
         "or an iterator): vocabulary and clarity count every advisor text as the advisor's own. "
         "Pass macros=MacroTable.from_conversations(...) or a list, or score a file."
+    )
+    W005 = (
+        "{path} holds an evaluator's input ({rows} confirmation(s)); it was kept as {kept} and "
+        "a new workbook written in its place. Read it back with read_confirmations({kept!r})."
     )
     W101 = (
         "No spaCy pipeline with a parser is installed for {lang!r}; using a blank pipeline "

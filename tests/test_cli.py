@@ -42,9 +42,12 @@ def test_cli_report_writes_workbook_and_html(tmp_path, capsys):
     import openpyxl
 
     wb = openpyxl.load_workbook(tmp_path / "out" / "forms.xlsx")
-    assert wb.sheetnames[:2] == ["forms", "evidence"]
+    assert wb.sheetnames == ["forms", "_chatqa"]      # the evaluator workbook
     header = [c.value for c in wb["forms"][1]]
-    assert header[-3:] == ["level_confirmed", "evaluator", "comment"]
+    assert {"proposal", "level", "evaluator", "comment"} <= set(header)
+    levels = [row[header.index("proposal")].value for row in wb["forms"].iter_rows(min_row=2)]
+    assert "a_ameliorer" not in levels and set(levels) <= {
+        "À améliorer", "Bon", "Exceptionnel", "Non applicable"}
 
 
 @pytest.mark.parametrize(
@@ -118,3 +121,43 @@ def test_cli_summary_counts_each_failed_record_once(tmp_path, capsys, n_bad):
     out, _ = capsys.readouterr()
     assert code == 1
     assert f"1 conversations scored, {n_bad} failed, " in out
+
+
+def test_cli_workbook_filled_by_an_evaluator_gives_the_agreement(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "out"
+    assert main(["score", "examples/chats_fr.jsonl", "--out", str(out), "--format", "csv",
+                 "--no-progress"]) == 0
+    assert main(["workbook", str(out)]) == 0
+    book_path = out / "evaluation.xlsx"
+    assert f"wrote {book_path} (10 conversations)" in capsys.readouterr().out
+    # Alice confirms everything, but moves every delais_reponse proposal down to « À améliorer »
+    book = load_workbook(book_path)
+    sheet = book["forms"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) + 1 for name in ("criterion", "level", "evaluator",
+                                                     "comment")}
+    changed = 0
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, col["evaluator"]).value = "Alice"
+        if sheet.cell(row, col["criterion"]).value == "delais_reponse":
+            if sheet.cell(row, col["level"]).value != "À améliorer":
+                changed += 1
+            sheet.cell(row, col["level"]).value = "À améliorer"
+            sheet.cell(row, col["comment"]).value = "trop lent pour notre client"
+    book.save(book_path)
+    assert changed >= 1
+    assert main(["agreement", str(out), str(book_path), "--png", str(tmp_path / "a.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "delais_reponse" in printed and "orthographe_grammaire" in printed
+    assert (tmp_path / "a.png").stat().st_size > 1000
+
+
+def test_cli_workbook_selection_errors_are_clear(tmp_path, capsys):
+    out = tmp_path / "out"
+    main(["score", "examples/chats_fr.jsonl", "--out", str(out), "--format", "csv",
+          "--no-progress"])
+    capsys.readouterr()
+    assert main(["workbook", str(out), "--advisor", "Nobody"]) == 2
+    assert "no conversation of this run has advisor 'Nobody'" in capsys.readouterr().err

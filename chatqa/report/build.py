@@ -12,13 +12,17 @@ What people read is safe whatever the input held:
 - workbook cells holding input are typed strings, never formulas;
 - a conversation id appearing twice is rendered twice, separately, with a warning, and its
   findings are not highlighted (they cannot be told apart).
+
+``report.html`` is an index of the conversations shown (filterable in the page); each
+conversation is a page of its own under ``report/``, or a section of ``report.html`` when at
+most :data:`~chatqa.report.pages.ONE_PAGE_MAX` are shown (:mod:`chatqa.report.pages`).
 """
 
 from __future__ import annotations
 
 import html
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,10 +30,10 @@ from typing import Any
 import pandas as pd
 
 from chatqa.io.tables import read_tables
-from chatqa.io.writers import atomic_write_text, visible_controls, xlsx_cell
+from chatqa.io.writers import visible_controls
 from chatqa.tables import Tables
 
-__all__ = ["read_tables", "render_html", "write_forms_workbook", "write_report"]
+__all__ = ["read_tables", "render_html", "write_report"]
 
 #: A personal-data span on the raw text: (start, end, placeholder shown instead).
 Span = tuple[int, int, str]
@@ -37,34 +41,66 @@ Span = tuple[int, int, str]
 SpanFinder = Callable[..., list[Span]]
 
 
-def write_report(folder: str | Path, *, redact: bool = True) -> list[Path]:
-    """Write ``forms.xlsx`` (pre-filled forms to confirm) and ``report.html`` into ``folder``.
+def write_report(
+    folder: str | Path,
+    *,
+    redact: bool = True,
+    conversations: Iterable[str] | str | None = None,
+    advisor: str | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    pages: bool | None = None,
+) -> list[Path]:
+    """Write ``forms.xlsx`` (pre-filled forms to confirm) and the HTML report into ``folder``.
+
+    The HTML report is ``report.html``, an index of the conversations shown (filterable by
+    advisor, criterion and level), with each conversation on a page of its own under
+    ``report/`` (``report/conversation-0001.html``...), or, for a selection of at most
+    :data:`~chatqa.report.pages.ONE_PAGE_MAX` conversations, in sections of ``report.html``.
+    Pages of an earlier report that this one does not write are removed.
 
     Args:
         folder: a finished run, written by ``chatqa score --out`` or ``Tables.write``.
         redact: mask personal data (e-mails, phone numbers, IBANs, card numbers...) in every
-            text shown; ``False`` shows the raw text.
+            text shown, and show advisors as « Advisor 1 », « Advisor 2 »...; ``False`` shows
+            the raw text and the advisors' names.
+        conversations: show only these conversation ids (ids not in the run are named in
+            the index).
+        advisor: show only the conversations of this advisor (a message author of role
+            advisor, or the « Advisor N » the redacted index shows).
+        sample: show a random sample of this many of the conversations selected so far.
+        seed: the seed of the sample: the same seed gives the same sample.
+        pages: ``True`` writes one page per conversation whatever their number, ``False``
+            one page with every conversation (refused above ``ONE_PAGE_MAX``), ``None``
+            chooses by the number of conversations shown.
 
     Returns:
-        The two files written.
+        The files written: ``forms.xlsx``, ``report.html`` and, when written, the
+        ``report/`` folder of conversation pages.
 
     Raises:
         ConfigError: ``E020`` / ``E021`` when the folder holds no finished run or mixes runs
             (see :func:`~chatqa.io.tables.read_tables`).
+        ValueError: a selection argument is malformed, or matches no conversation.
     """
+    from chatqa.report.pages import write_html_report
+    from chatqa.report.selection import select_conversations
+    from chatqa.report.views import RunView
+
     folder = Path(folder)
     tables = read_tables(folder)
     finder = pii_finder(redact)
-    xlsx = folder / "forms.xlsx"
-    tmp = xlsx.with_name(".forms.xlsx.tmp")
-    try:
-        write_forms_workbook(tables, tmp, finder)
-        tmp.replace(xlsx)
-    finally:
-        tmp.unlink(missing_ok=True)
-    page = folder / "report.html"
-    atomic_write_text(page, render_html(tables, finder))
-    return [xlsx, page]
+    run = RunView(tables, finder, pseudonyms=redact)
+    selection = select_conversations(
+        run.order, run.advisors, conversations=conversations, advisor=advisor,
+        sample=sample, seed=seed, aliases=run.advisor_aliases(),
+    )
+    from chatqa.report.forms_workbook import write_run_workbook
+
+    advisors = {cid: tuple(run.shown_advisor(name) for name in names)
+                for (cid, _), names in run.advisors.items()}
+    books = write_run_workbook(folder, tables, _masker(finder), _participants(tables), advisors)
+    return [*books, *write_html_report(folder, run, selection, pages=pages)]
 
 
 # -- personal data ----------------------------------------------------------------------------
@@ -221,43 +257,28 @@ def _ordinals(df: pd.DataFrame, keys: list[str]) -> Any:
     return keyed[0].groupby(keyed, sort=False, dropna=False).cumcount().to_numpy()
 
 
-def _finding_views(tables: Tables, finder: SpanFinder) -> pd.DataFrame:
-    """Findings with ``text`` and ``suggestion`` as shown to people (masked).
+def _shown_finding(
+    text: Any, suggestion: Any, message: str | None, start: Any, end: Any,
+    names: tuple[str, ...], finder: SpanFinder,
+) -> tuple[str, str, bool]:
+    """A finding's ``text`` and ``suggestion`` as shown, and whether it touches personal data.
 
-    A finding touching personal data of its message shows the masked text of the message over
-    its span (grown to the personal data's edges), and the placeholders as suggestion.
+    A finding touching personal data of its ``message`` shows the masked text of the message
+    over its span (grown to the personal data's edges), and the placeholders as suggestion.
     """
-    findings = tables.findings.copy()
-    if not len(findings):
-        return findings
-    messages: dict[tuple[str, int], str] = {}
-    duplicated = _duplicated_ids(tables)
-    for m in tables.messages.itertuples(index=False):
-        if pd.notna(m.message_index):
-            messages.setdefault((_cell(m.conversation_id), int(m.message_index)), _cell(m.text))
     mask = _masker(finder)
-    participants = _participants(tables)
-    texts, suggestions = [], []
-    for f in findings.itertuples(index=False):
-        cid = _cell(f.conversation_id)
-        names = participants.get(cid, ())
-        message = None
-        if cid not in duplicated and pd.notna(f.message_index):
-            message = messages.get((cid, int(f.message_index)))
-        text, suggestion = mask(f.text, names), mask(f.suggestion, names)
-        if message is not None and pd.notna(f.start) and pd.notna(f.end):
-            start, end = int(f.start), int(f.end)
-            pii = finder(message, names)
-            touched = [p for p in pii if p[0] < end and start < p[1]]
-            if touched:
-                start, end = min(start, touched[0][0]), max(end, touched[-1][1])
-                text = _apply(message, pii, start, end)
-                suggestion = " ".join(p[2] for p in touched) if _cell(f.suggestion) else ""
-        texts.append(text)
-        suggestions.append(suggestion)
-    findings["text"] = pd.array(texts, dtype="string")
-    findings["suggestion"] = pd.array(suggestions, dtype="string")
-    return findings
+    shown, proposed = mask(text, names), mask(suggestion, names)
+    if message is None or pd.isna(start) or pd.isna(end):
+        return shown, proposed, False
+    start, end = int(start), int(end)
+    pii = finder(message, names)
+    touched = [p for p in pii if p[0] < end and start < p[1]]
+    if not touched:
+        return shown, proposed, False
+    start, end = min(start, touched[0][0]), max(end, touched[-1][1])
+    shown = _apply(message, pii, start, end)
+    proposed = " ".join(p[2] for p in touched) if _cell(suggestion) else ""
+    return shown, proposed, True
 
 
 def _participants(tables: Tables) -> dict[str, tuple[str, ...]]:
@@ -277,223 +298,41 @@ def _duplicated_ids(tables: Tables) -> set[str]:
 
 
 # -- workbook ---------------------------------------------------------------------------------
-def write_forms_workbook(tables: Tables, path: Path, finder: SpanFinder = _no_spans) -> None:
-    """One row per conversation and criterion: the proposal, then empty columns to confirm.
-
-    Sheets ``forms``, ``evidence`` (the findings), ``conversations`` and ``errors``. Every cell
-    holding input is a typed string (never a formula), control characters are shown as control
-    pictures, and texts are masked with ``finder``'s spans.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    mask = _masker(finder)
-    participants = _participants(tables)
-    bold = Font(bold=True)
-    cols = [
-        "conversation_id", "criterion", "criterion_label", "level", "confidence", "reason",
-        "evidence", "level_confirmed", "evaluator", "comment",
-    ]
-    masked_cols = {"reason", "evidence"}
-    to_fill = {"level_confirmed", "evaluator", "comment"}
-    widths = {"criterion_label": 40, "reason": 40, "evidence": 50, "comment": 40}
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    wrap = Alignment(wrap_text=True)
-    book = Workbook(write_only=True)
-
-    sheet = book.create_sheet("forms")
-    sheet.freeze_panes = "B2"
-    for i, col in enumerate(cols, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = widths.get(col, 16)
-    levels = sorted(set(tables.forms["level"].dropna().astype(str)) | {"na"})
-    if tables.meta.get("levels"):
-        levels = [*map(str, tables.meta["levels"]), "na"]
-    formula = '"' + ",".join(levels).replace('"', '""') + '"'
-    validation = DataValidation(type="list", formula1=formula, allow_blank=True)
-    confirm = get_column_letter(cols.index("level_confirmed") + 1)
-    if len(tables.forms):
-        validation.add(f"{confirm}2:{confirm}{len(tables.forms) + 1}")
-        sheet.data_validations.append(validation)
-    sheet.append([xlsx_cell(sheet, c, font=bold) for c in cols])
-    for row in tables.forms.itertuples(index=False):
-        values = row._asdict()
-        cells = []
-        for col in cols:
-            style: dict[str, Any] = {}
-            if col in to_fill:
-                value, style["fill"] = None, fill
-            elif col in masked_cols:
-                value = mask(values.get(col),
-                             participants.get(_cell(values.get("conversation_id")), ()))
-            else:
-                value = values.get(col)
-            if col in widths:
-                style["alignment"] = wrap
-            cells.append(xlsx_cell(sheet, value, **style))
-        sheet.append(cells)
-
-    findings = _finding_views(tables, finder)
-    if len(findings) and "details" in findings:
-        findings["details"] = findings["details"].map(mask)
-    errors = tables.errors.copy()
-    if len(errors) and "message" in errors:
-        errors["message"] = errors["message"].map(mask)
-    for name, df in (("evidence", findings), ("conversations", tables.conversations),
-                     ("errors", errors)):
-        sheet = book.create_sheet(name)
-        sheet.append([xlsx_cell(sheet, c, font=bold) for c in df.columns])
-        for row in df.astype("object").itertuples(index=False, name=None):
-            sheet.append([xlsx_cell(sheet, v) for v in row])
-    book.save(path)
-
-
-# -- HTML -------------------------------------------------------------------------------------
 def _highlight(
-    text: str, highlights: Sequence[tuple[int, int, str]], pii: Sequence[Span] = ()
+    text: str,
+    highlights: Sequence[tuple[int, int, str]],
+    pii: Sequence[Span] = (),
+    marker: Callable[[int, int], str] | None = None,
 ) -> str:
     """HTML of ``text`` with each (start, end, label) span in a ``<mark>`` titled by its label.
 
-    Offsets are on the raw text; each piece is masked (``pii``), then escaped.
+    Offsets are on the raw text; each piece is masked (``pii``), then escaped. ``marker``,
+    given the (start, end) of a mark as drawn, returns HTML to put right after it (the
+    numbers of the notes that explain it).
     """
     out, pos = [], 0
     for start, end, label in _shown_spans(text, highlights, pii):
         out.append(_esc(_apply(text, pii, pos, start)))
         out.append(f'<mark title="{_esc(label)}">{_esc(_apply(text, pii, start, end))}</mark>')
+        if marker is not None:
+            out.append(marker(start, end))
         pos = end
     out.append(_esc(_apply(text, pii, pos, len(text))))
     return "".join(out)
 
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em}
-th{background:#f3f3f3}mark{background:#ffe08a}.advisor{background:#eef5ff}
-.customer{background:#f7f7f7}.system,.bot{color:#777;font-style:italic}
-.lvl-a_ameliorer{color:#b00020;font-weight:bold}.lvl-exceptionnel{color:#0a7d28;font-weight:bold}
-.lvl-bon{color:#0b5394}.lvl-na{color:#888}.warning{background:#fde2e1;padding:.5em}
-"""
-
-
 def render_html(tables: Tables, finder: SpanFinder = _no_spans) -> str:
-    """A self-contained HTML page: summary, level counts, then each conversation and its form.
+    """The whole report as one self-contained page: the index, then every conversation.
 
-    Conversations are rendered in the order of the ``conversations`` table; one whose id
-    appears more than once is rendered once per occurrence, with a warning, without
-    highlights.
+    For a small run (at most :data:`~chatqa.report.pages.ONE_PAGE_MAX` conversations);
+    :func:`write_report` writes a page per conversation for a larger one.
+
+    Raises:
+        ValueError: the run has more than ``ONE_PAGE_MAX`` conversations.
     """
-    meta = tables.meta
-    mask = _masker(finder)
-    participants = _participants(tables)
-    parts = [
-        "<!doctype html><html lang='fr'><meta charset='utf-8'><title>chatqa report</title>",
-        f"<style>{_CSS}</style>",
-        "<h1>chatqa report</h1>",
-        f"<p>Grid <b>{_esc(_cell(meta.get('grid')) or '?')}</b>, chatqa "
-        f"{_esc(_cell(meta.get('chatqa_version')) or '?')}: "
-        f"{len(tables.conversations)} conversations scored, {len(tables.errors)} errors.</p>",
-    ]
-    duplicated = _duplicated_ids(tables)
-    if duplicated:
-        parts.append(
-            "<p class='warning'>Conversation ids found more than once: "
-            f"{_esc(', '.join(sorted(duplicated)))}. Each occurrence is shown apart, without "
-            "highlights: their findings cannot be told apart.</p>"
-        )
-    if len(tables.forms):
-        counts = pd.crosstab(tables.forms["criterion"].astype(str),
-                             tables.forms["level"].astype(str))
-        parts += ["<h2>Proposed levels</h2>", counts.to_html()]
-    if len(tables.errors):
-        cols = list(tables.errors.columns)
-        parts.append("<h2>Errors</h2><table><tr>"
-                     + "".join(f"<th>{_esc(c)}</th>" for c in cols) + "</tr>")
-        for row in tables.errors.itertuples(index=False, name=None):
-            cells = [mask(v) if c == "message" else _cell(v) for c, v in zip(cols, row,
-                                                                             strict=True)]
-            parts.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in cells) + "</tr>")
-        parts.append("</table>")
+    from chatqa.report.pages import render_one_page
+    from chatqa.report.selection import select_conversations
+    from chatqa.report.views import RunView
 
-    spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
-    messages_by_key: dict[tuple[str, int], str] = {}
-    for m in tables.messages.itertuples(index=False):
-        if pd.notna(m.message_index):
-            messages_by_key.setdefault((_cell(m.conversation_id), int(m.message_index)),
-                                       _cell(m.text))
-    for f in tables.findings.itertuples(index=False):
-        cid = _cell(f.conversation_id)
-        if cid in duplicated or not (pd.notna(f.start) and pd.notna(f.end)
-                                     and pd.notna(f.message_index)):
-            continue
-        key, start, end = (cid, int(f.message_index)), int(f.start), int(f.end)
-        text = messages_by_key.get(key)
-        if text is None or (_cell(f.text) and text[start:end] != _cell(f.text)):
-            continue   # a finding that does not point into its message is not drawn
-        names = participants.get(cid, ())
-        suggestion = mask(f.suggestion, names)
-        if any(s < end and start < e for s, e, _ in finder(text, names)):
-            suggestion = ""   # the suggestion would spell out the personal data masked
-        label = _cell(f.code) if not suggestion else f"{_cell(f.code)} → {suggestion}"
-        spans.setdefault(key, []).append((start, end, label))
-
-    messages = tables.messages.assign(_k=_ordinals(tables.messages,
-                                                   ["conversation_id", "message_index"]))
-    forms = tables.forms.assign(_k=_ordinals(tables.forms, ["conversation_id", "criterion"]))
-    conversations = tables.conversations.assign(
-        _k=_ordinals(tables.conversations, ["conversation_id"])
-    )
-    msg_groups = _groups(messages)
-    form_groups = _groups(forms)
-    order = [(_cell(c), int(k)) for c, k in
-             zip(conversations["conversation_id"], conversations["_k"], strict=True)]
-    seen = set(order)
-    order += [key for key in msg_groups if key not in seen]
-    for n, (cid, k) in enumerate(order, start=1):
-        dup = cid in duplicated
-        title = f"Conversation {cid}" + (f" (occurrence {k + 1})" if dup else "")
-        parts.append(f"<h2 id='conversation-{n}'>{_esc(title)}</h2>")
-        if dup:
-            parts.append(f"<p class='warning'>Id {_esc(cid)} appears more than once in this "
-                         "run: findings are not highlighted.</p>")
-        rows = ["<table><tr><th>#</th><th>time</th><th>role</th><th>text</th></tr>"]
-        for m in msg_groups.get((cid, k), pd.DataFrame()).itertuples(index=False):
-            text = _cell(m.text)
-            index = int(m.message_index) if pd.notna(m.message_index) else -1
-            body = _highlight(text, [] if dup else spans.get((cid, index), []),
-                              finder(text, participants.get(cid, ())))
-            role = _cell(m.role)
-            rows.append(
-                f"<tr class='{_esc(role)}'><td>{_esc(_cell(m.message_index))}</td>"
-                f"<td>{_esc(_cell(m.time)[11:19])}</td>"
-                f"<td>{_esc(role)}</td><td>{body}</td></tr>"
-            )
-        rows.append("</table>")
-        parts += rows
-        form = form_groups.get((cid, k))
-        if form is not None:
-            parts.append("<table><tr><th>criterion</th><th>level</th><th>confidence</th>"
-                         "<th>reason</th><th>evidence</th></tr>")
-            for p in form.itertuples(index=False):
-                lvl = _esc(_cell(p.level))
-                confidence = f"{p.confidence:.2f}" if pd.notna(p.confidence) else ""
-                parts.append(
-                    f"<tr><td>{_esc(_cell(p.criterion_label) or _cell(p.criterion))}</td>"
-                    f"<td class='lvl-{lvl}'>{lvl}</td><td>{confidence}</td>"
-                    f"<td>{_esc(mask(p.reason, participants.get(cid, ())))}</td>"
-                    f"<td>{_esc(mask(p.evidence, participants.get(cid, ())))}</td></tr>"
-                )
-            parts.append("</table>")
-    parts.append("</html>")
-    return "\n".join(parts)
-
-
-def _groups(df: pd.DataFrame) -> dict[tuple[str, int], pd.DataFrame]:
-    """Rows of ``df`` by (conversation id, occurrence), in order of appearance."""
-    if not len(df):
-        return {}
-    return {
-        (_cell(cid), int(k)): group
-        for (cid, k), group in df.groupby([df["conversation_id"].astype("string")
-                                           .fillna(""), "_k"], sort=False)
-    }
+    run = RunView(tables, finder, pseudonyms=finder is not _no_spans)
+    return render_one_page(run, select_conversations(run.order, run.advisors))

@@ -6,6 +6,7 @@ import re
 import sys
 import types
 
+import pandas as pd
 import pytest
 
 from chatqa.errors import ConfigError
@@ -125,9 +126,6 @@ def test_report_workbook_cells_are_exact_strings_never_formulas(tmp_path, fmt):
     forms = sheet_cells(tmp_path / "forms.xlsx", "forms")
     assert [row[0].value for row in forms] == IDS
     assert {row[0].data_type for row in forms} == {"s"}
-    evidence = sheet_cells(tmp_path / "forms.xlsx", "evidence")
-    assert [(row[0].value, row[6].value, row[7].value) for row in evidence] == [
-        (cid, "=1+1", "=2") for cid in IDS]
     from openpyxl import load_workbook
 
     book = load_workbook(tmp_path / "forms.xlsx")
@@ -141,8 +139,10 @@ def test_report_control_characters_are_shown_not_crashing(tmp_path):
     tables = make_tables([("c\x00\x1b", [text], [(0, 9, 12, "x", None)])])
     html = report(tmp_path, tables)
     assert "Conversation c␀␛" in html
-    # offsets are on the raw text; the mark covers the same 3 characters, shown visibly
-    assert "Bon␀jour <mark title=\"x\">␛[3</mark>1m&lt;b&gt;&amp;␋ fin" in html
+    # offsets are on the raw text; the mark covers the same 3 characters, shown visibly,
+    # followed by the number of its note
+    assert ("Bon␀jour <mark title=\"x\">␛[3</mark><sup class='refs'><a class='ref' "
+            "href='#conversation-1-n1'>1</a></sup>1m&lt;b&gt;&amp;␋ fin") in html
     assert "\x00" not in html and "\x1b" not in html
     forms = sheet_cells(tmp_path / "forms.xlsx", "forms")
     assert forms[0][0].value == "c␀␛"
@@ -153,7 +153,12 @@ def test_report_html_escapes_markup_in_ids_texts_and_labels(tmp_path):
     tables = make_tables([("<script>x</script>", ["<img src=x onerror=alert(1)>"],
                            [(0, 0, 4, 'x"><b>', "<i>")])])
     html = report(tmp_path, tables, redact=False)
-    assert "<script>" not in html and "<img" not in html and "<i>" not in html
+    # the page's own script is its only script: the id is escaped text in the conversation's
+    # section, and JSON with no « < » in the index's data
+    assert html.count("<script>") == 1 and "<script>x" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+    assert index_data(html)["rows"][0][1] == "<script>x</script>"
+    assert "<img" not in html and "<i>" not in html
     assert '<mark title="x&quot;&gt;&lt;b&gt; → &lt;i&gt;">&lt;img</mark>' in html
 
 
@@ -206,9 +211,12 @@ def test_report_personal_data_crossing_a_highlight_is_masked_whole(tmp_path):
     assert "dupont" not in html and "dupond" not in html and "example" not in html
     shown = htmllib.escape(placeholder())
     assert f'<mark title="spelling">{shown} merci</mark>' in html
-    evidence = sheet_cells(tmp_path / "forms.xlsx", "evidence")
-    assert evidence[0][6].value == f"{placeholder()} merci"
-    assert evidence[0][7].value == placeholder()
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "forms.xlsx")
+    cells = [str(c.value) for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [v for v in cells if "dupont" in v or "example" in v]
+    assert f"écrire à {placeholder()}" in cells      # the reason, masked whole
 
 
 @pytest.mark.parametrize("highlights, pii, expected", [
@@ -283,3 +291,190 @@ def test_report_refuses_the_folder_of_a_run_that_crashed_mid_way(tmp_path, make_
     assert not [f for f in files if f.endswith(".tmp")]
     with pytest.raises(ConfigError, match=r"\[E020\].*did not finish: 1 chunks written"):
         write_report(out)
+
+
+# -- index and conversation pages ----------------------------------------------------------------
+def index_data(html):
+    """The index's rows data, as the page's script reads it."""
+    start = html.index("<script type='application/json' id='index-data'>")
+    data = html[html.index(">", start) + 1:html.index("</script>", start)]
+    assert "<" not in data and "&" not in data
+    return json.loads(data)
+
+
+def pages(folder):
+    return sorted(p.name for p in (folder / "report").iterdir()) if (
+        folder / "report").exists() else []
+
+
+def test_report_writes_a_page_per_conversation_with_safe_names(tmp_path):
+    ids = [*IDS, "../../etc/passwd", "a/b\\c", "<x>", "é 中"]
+    tables = make_tables([(cid, ["Bonjour", "Il y a un probleme."],
+                           [(1, 10, 18, "spelling", "problème")]) for cid in ids])
+    tables.write(tmp_path, "csv")
+    written = write_report(tmp_path, pages=True)
+    assert written == [tmp_path / "forms.xlsx", tmp_path / "report.html", tmp_path / "report"]
+    names = [f"conversation-{n:04d}.html" for n in range(1, len(ids) + 1)]
+    assert pages(tmp_path) == names
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".html") == ["report.html"]
+    index = (tmp_path / "report.html").read_text("utf-8")
+    assert "<mark" not in index and "probleme" not in index   # texts are on the pages only
+    data = index_data(index)
+    assert data["link"] == ["report/conversation-", 4, ".html"]
+    assert [(row[0], row[1]) for row in data["rows"]] == list(enumerate(ids, start=1))
+    for n, (cid, name) in enumerate(zip(ids, names, strict=True), start=1):
+        page = (tmp_path / "report" / name).read_text("utf-8")
+        assert f"<h2>Conversation {htmllib.escape(cid)}</h2>" in page
+        assert f"href='../report.html#row-{n}'" in page
+        assert '<mark title="spelling → problème">probleme</mark>' in page
+
+
+def test_report_is_one_page_up_to_the_limit_then_pages(tmp_path):
+    from chatqa.report.pages import ONE_PAGE_MAX
+
+    small = make_tables([(f"c{i}", ["Bonjour"], []) for i in range(ONE_PAGE_MAX)])
+    html = report(tmp_path / "small", small)
+    assert pages(tmp_path / "small") == [] and html.count("<section") == ONE_PAGE_MAX
+    assert index_data(html)["link"] == ["#conversation-", 0, ""]
+    assert index_data(html)["rows"][0][:2] == [1, "c0"] and "id='conversation-1'" in html
+    large = make_tables([(f"c{i}", ["Bonjour"], []) for i in range(ONE_PAGE_MAX + 1)])
+    html = report(tmp_path / "large", large)
+    assert len(pages(tmp_path / "large")) == ONE_PAGE_MAX + 1 and "<section" not in html
+    with pytest.raises(ValueError, match=rf"{ONE_PAGE_MAX + 1} conversations are too many"):
+        write_report(tmp_path / "large", pages=False)
+    with pytest.raises(ValueError, match="too many for one page"):
+        render_html(large)
+
+
+def test_report_removes_the_pages_of_an_earlier_report_only(tmp_path):
+    report(tmp_path, make_tables([(f"c{i}", ["Bonjour"], []) for i in range(3)]), pages=True)
+    assert pages(tmp_path) == [f"conversation-000{n}.html" for n in (1, 2, 3)]
+    (tmp_path / "report" / "notes.txt").write_text("mine")
+    write_report(tmp_path, conversations=["c1"], pages=True)
+    assert pages(tmp_path) == ["conversation-0002.html", "notes.txt"]   # numbered in the run
+    write_report(tmp_path)
+    assert pages(tmp_path) == ["notes.txt"]
+    (tmp_path / "report" / "notes.txt").unlink()
+    write_report(tmp_path)
+    assert not (tmp_path / "report").exists()
+
+
+def test_report_index_says_what_was_selected(tmp_path):
+    tables = make_tables([(f"c{i}", ["Bonjour"], []) for i in range(1, 6)])
+    html = report(tmp_path, tables, conversations=["c2", "c4", "c9"])
+    assert ("Selected: conversations c2, c4, c9. 2 of 5 conversations shown. Not in this "
+            "run: c9.") in html
+    assert "Conversation c2" in html and "Conversation c4" in html
+    assert "Conversation c1" not in html and "Conversation c3" not in html
+    assert "<output id='shown'>2</output> of 2 conversations shown" in html
+    sample = report(tmp_path, tables, sample=2, seed=3)
+    assert sample.count("<section") == 2 and "a random sample of 2 (seed 3)" in sample
+    assert report(tmp_path, tables, sample=2, seed=3) == sample
+
+
+def test_report_notes_show_each_finding_reason_next_to_its_highlight(tmp_path):
+    text = "Je comprend votre probleme."
+    tables = make_tables([("c1", [text, "Au revoir"], [
+        (0, 3, 11, "grammar.conjugation", "comprends"),
+        (0, 18, 26, "spelling.word", "problème"),
+        (0, 0, 11, "marker.empathy", None),                 # overlaps: shares a mark
+    ])])
+    tables.findings["details"] = [
+        '{"message": "Conjugaison erronée.", "rule_id": "conj_1"}', "{}",
+        '{"note": "acknowledging the customer"}']
+    extra = tables.findings.iloc[[1]].assign(message_index=1, start=pd.NA, end=pd.NA, text="",
+                                             code="conduct.closing_missing", suggestion=pd.NA)
+    tables.findings = pd.concat([tables.findings, extra], ignore_index=True)
+    tables.forms["evidence_codes"] = "grammar.conjugation,spelling.word"
+    html = report(tmp_path, tables)
+    # numbered by message then position; a mark carries the numbers of every note it covers,
+    # the overlapping finding's too (its own mark is not drawn: overlaps keep the first)
+    assert ('<mark title="marker.empathy">Je comprend</mark>'
+            "<sup class='refs'><a class='ref' href='#conversation-1-n1'>1</a>,"
+            "<a class='ref' href='#conversation-1-n2'>2</a></sup>") in html
+    assert "<code>grammar.conjugation</code> « comprend » — Conjugaison erronée. → " \
+           "<b>comprends</b>" in html
+    assert "<code>marker.empathy</code> « Je comprend » — acknowledging the customer" in html
+    assert "<code>spelling.word</code> « probleme » → <b>problème</b>" in html
+    assert "conj_1" not in html
+    assert ("<li id='conversation-1-n4'><span class='n'>[4]</span> "
+            "<code>conduct.closing_missing</code> <span class='where'>(the whole message)"
+            "</span></li>") in html
+    # the criterion's evidence codes name its notes
+    assert "data-notes='2 3'" in html
+    assert ("<a class='ref' href='#conversation-1-n2'>2</a>, "
+            "<a class='ref' href='#conversation-1-n3'>3</a>") in html
+
+
+def test_report_pages_are_masked_and_advisors_pseudonymised(tmp_path):
+    authors = ["Durandière", "Martin", "Durandière"]
+    tables = make_tables([(f"c{i}", [f"Bonjour, ici {name}, écrivez à {EMAIL}"], [])
+                          for i, name in enumerate(authors)])
+    tables.messages["author"] = authors
+    tables.write(tmp_path, "csv")
+    write_report(tmp_path, pages=True)
+    files = [tmp_path / "report.html", *(tmp_path / "report").iterdir()]
+    for path in files:
+        text = path.read_text("utf-8")
+        assert EMAIL not in text and "Durandière" not in text and "Martin" not in text
+    index = files[0].read_text("utf-8")
+    data = index_data(index)
+    assert data["advisors"] == ["Advisor 1", "Advisor 2"]
+    assert [row[3] for row in data["rows"]] == [[0], [1], [0]]
+    assert "<option value='Advisor 2'>Advisor 2 (1)</option>" in index
+    write_report(tmp_path, advisor="Durandière", pages=True)
+    index = files[0].read_text("utf-8")
+    assert "Selected: advisor Advisor 1. 2 of 3 conversations shown." in index
+    assert pages(tmp_path) == ["conversation-0001.html", "conversation-0003.html"]
+    write_report(tmp_path, redact=False, advisor="Martin")
+    raw = files[0].read_text("utf-8")
+    assert "Selected: advisor Martin. 1 of 3" in raw and "Advisor: Martin" in raw
+    assert EMAIL in raw
+
+
+def test_report_levels_are_shown_by_label(tmp_path):
+    from chatqa.evaluation.grid import load_grid
+
+    grid = load_grid("fr_chat")
+    tables = make_tables([("c1", ["Bonjour"], []), ("c2", ["Bonjour"], [])])
+    tables.forms["level"] = ["a_ameliorer", "exceptionnel"]
+    tables.meta.update(grid="fr_chat", levels=list(grid.levels.order),
+                       grid_sha256=grid.sha256)
+    html = report(tmp_path / "grid", tables)
+    assert "<td class='lvl-a_ameliorer'>À améliorer</td>" in html
+    data = index_data(html)
+    assert data["values"] == [["a_ameliorer", "À améliorer"], ["exceptionnel", "Exceptionnel"]]
+    assert [row[6] for row in data["rows"]] == [[0], [1]]
+    assert "<option value='a_ameliorer'>À améliorer</option>" in html
+    assert ".lvl-a_ameliorer{color:#b00020" in html and ".lvl-exceptionnel{color:#0a7d28" in html
+    tables.meta["grid_sha256"] = "0" * 64      # the grid changed since the run
+    assert "it changed since the run" in report(tmp_path / "changed", tables)
+    tables.meta.update(grid="gone", grid_sha256="0" * 64)
+    gone = report(tmp_path / "gone", tables)
+    assert "<td class='lvl-a_ameliorer'>a_ameliorer</td>" in gone
+    assert "Levels are shown by their ids: the grid gone of this run was not found." in gone
+    tables.forms["level_label"] = ["À revoir", "Top"]   # the run's own labels come first
+    own = report(tmp_path / "own", tables)
+    assert "<td class='lvl-a_ameliorer'>À revoir</td>" in own and "not found" not in own
+
+
+def test_report_never_writes_over_a_workbook_an_evaluator_filled(tmp_path):
+    from openpyxl import load_workbook
+
+    tables = make_tables([("c1", ["Bonjour"], []), ("c2", ["Bonjour"], [])])
+    report(tmp_path, tables)
+    book = load_workbook(tmp_path / "forms.xlsx")
+    sheet = book["forms"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("evaluator") + 1).value = "Alice"
+    sheet.cell(2, header.index("comment") + 1).value = "vu"
+    book.save(tmp_path / "forms.xlsx")
+    with pytest.warns(UserWarning, match=r"\[W005\].*1 confirmation"):
+        write_report(tmp_path)
+    (kept,) = tmp_path.glob("forms.filled-*.xlsx")
+    filled = load_workbook(kept)["forms"]
+    assert filled.cell(2, header.index("evaluator") + 1).value == "Alice"
+    fresh = load_workbook(tmp_path / "forms.xlsx")["forms"]
+    assert fresh.cell(2, header.index("evaluator") + 1).value is None
+    write_report(tmp_path)           # an untouched workbook is simply written anew
+    assert len(list(tmp_path.glob("forms.filled-*.xlsx"))) == 1
