@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Optional system packages (Grammalecte). Tried with apt-get where it exists and we are root;
+# Optional system packages (Grammalecte; chromium for the report's browser test). Tried with apt-get where it exists and we are root;
 # the build goes on without them, saying so.
 system-deps:
 	@bash scripts/install_system_deps.sh
@@ -24,8 +24,7 @@ setup: system-deps $(STAMP)
 demo: setup
 	$(BIN)/chatqa score examples/chats_fr.jsonl --grid fr_chat --out out/demo --format csv
 	$(BIN)/chatqa report out/demo
-	$(BIN)/chatqa workbook out/demo
-	@echo "Tables, pre-filled forms and report.html in out/demo/; evaluation.xlsx is the evaluator workbook."
+	@echo "Tables, pre-filled forms, report.html and the evaluator workbook forms.xlsx in out/demo/."
 
 test: setup
 	$(BIN)/python -m pytest -q
