@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
         "workbook", help="write the evaluator workbook (XLSX) from a scored folder")
     workbook.add_argument("folder", help="folder written by `chatqa score`")
     workbook.add_argument("--out", default=None,
-                          help="workbook path (default: FOLDER/evaluation.xlsx)")
+                          help="workbook path (default: FOLDER/evaluation.xlsx); a .csv or "
+                               ".json path writes the same rows as CSV or JSON")
     workbook.add_argument("--blind", action="store_true",
                           help="without the machine's proposals (to measure agreement)")
     workbook.add_argument("--advisor", default=None, help="only this advisor's conversations")
@@ -190,6 +191,17 @@ def _workbook(args: argparse.Namespace) -> int:
         def mask(text: str) -> str:
             return redact(text)[0]
     out = args.out or f"{args.folder}/evaluation.xlsx"
+    if out.endswith((".csv", ".json")):
+        from chatqa.evaluation import evaluator_rows
+
+        rows = evaluator_rows(forms, grid, blind=args.blind, conversations=tables.messages,
+                              mask=mask)
+        if out.endswith(".csv"):
+            rows.to_csv(out, index=False, encoding="utf-8-sig")
+        else:
+            rows.to_json(out, orient="records", force_ascii=False, indent=1)
+        print(f"wrote {out} ({len(ids)} conversations)")
+        return 0
     paths = write_workbook(forms, out, grid=grid, run_id=run_id(args.folder), blind=args.blind,
                            conversations=tables.messages, max_rows=args.max_rows, mask=mask)
     for path in paths:

@@ -161,3 +161,26 @@ def test_cli_workbook_selection_errors_are_clear(tmp_path, capsys):
     capsys.readouterr()
     assert main(["workbook", str(out), "--advisor", "Nobody"]) == 2
     assert "no conversation of this run has advisor 'Nobody'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_cli_workbook_rows_as_csv_or_json_read_back_as_confirmations(tmp_path, capsys, suffix):
+    import pandas as pd
+
+    from chatqa.evaluation import load_grid, read_confirmations
+
+    out = tmp_path / "out"
+    main(["score", "examples/chats_fr.jsonl", "--out", str(out), "--format", "csv",
+          "--no-progress"])
+    path = tmp_path / f"rows.{suffix}"
+    assert main(["workbook", str(out), "--out", str(path), "--sample", "3"]) == 0
+    rows = pd.read_csv(path) if suffix == "csv" else pd.read_json(path)
+    assert rows["conversation_id"].nunique() == 3
+    assert set(rows["proposal"]) <= {"À améliorer", "Bon", "Exceptionnel", "Non applicable"}
+    if suffix == "json":    # an evaluator's tool sends back the rows it was given, filled
+        items = rows.assign(evaluator="Alice")[["conversation_id", "criterion", "level",
+                                                "evaluator"]].to_dict(orient="records")
+        filled = tmp_path / "filled.json"
+        filled.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        read = read_confirmations(filled, grid=load_grid("fr_chat"), run_id="r1")
+        assert len(read.table) == len(rows) and not len(read.invalid)
