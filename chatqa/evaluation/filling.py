@@ -37,6 +37,20 @@ def conversation_facts(conversation: Conversation) -> dict[str, float]:
     }
 
 
+def thinned_confidence(grid: Grid, criterion: str, proposal: Proposal,
+                       metrics: Mapping[str, float]) -> float:
+    """The rule's confidence, lower when the criterion's ``thin_evidence`` metric is small.
+
+    Only heuristic levels are scaled: an ``na`` is sure, a model's probability is its own.
+    """
+    thin = grid.criteria[criterion].thin_evidence
+    if thin is None or proposal.level == NA or proposal.confidence_kind != "heuristic":
+        return proposal.confidence
+    value = float(metrics.get(thin.metric, math.nan))
+    share = 0.0 if math.isnan(value) else min(1.0, max(0.0, value) / thin.full_at)
+    return round(proposal.confidence * (0.5 + 0.5 * share), 2)
+
+
 def review_gate(grid: Grid, metrics: Mapping[str, float]) -> tuple[bool, str]:
     """``(True, "")`` when the conversation is worth reviewing, else ``(False, reason)``."""
     conditions = grid.reviewable.conditions
@@ -111,7 +125,8 @@ def fill_form(
             cid: replace(p, label=grid.level_label(p.level, cid),
                          justification=justify(p, grid, lang),
                          confidence_kind="none" if p.rule == "na" else p.confidence_kind,
-                         confidence=0.0 if p.rule == "na" else p.confidence)
+                         confidence=0.0 if p.rule == "na" else thinned_confidence(
+                             grid, cid, p, values))
             for cid, p in proposals.items()
         }
         fired = knockouts_fired(grid, proposals, findings)

@@ -18,6 +18,10 @@ What validation guarantees, besides types:
 - weights of a ``weighted_score`` name codes (``grammar.agreement``), code families
   (``grammar.*``) or severities (``minor``), and are finite numbers.
 
+- a ``rule = "model"`` criterion names its ``model`` file and has no bands or weights (a child
+  grid clears a parent's metric bands with ``metrics = []``); the file is loaded and checked
+  by :func:`load_grid` (:mod:`chatqa.evaluation.rollup.grid_rule`).
+
 Which metrics and codes exist depends on the analyzers, so that check is
 :meth:`Grid.check_inputs`, called once the analyzers are built.
 """
@@ -399,12 +403,24 @@ class Weights(_Strict):
         return low, high
 
 
+class ThinEvidence(_Strict):
+    """``thin_evidence``: a rule's confidence is lower when it rests on little text.
+
+    Below ``full_at`` of ``metric`` (e.g. 60 own words) the confidence is scaled by
+    ``0.5 + 0.5 × value / full_at``: a level proposed from 15 words is worth a closer look.
+    """
+
+    metric: str
+    full_at: float = Field(gt=0, allow_inf_nan=False)
+
+
 class Criterion(_Strict):
     """One criterion of the grid and the rule that proposes its level.
 
     ``thresholds`` reads ``metrics`` (bands per metric); ``weighted_score`` reads ``weights``,
-    ``per_100``, ``bands`` and ``soft_margin`` (bands on the score); both read
-    ``applicable_if``, ``na_reason`` and ``evidence_codes``; ``na`` reads ``reason``.
+    ``per_100``, ``bands`` and ``soft_margin`` (bands on the score); ``model`` reads ``model``
+    (a fitted roll-up model's file); all three read ``applicable_if``, ``na_reason`` and
+    ``evidence_codes``; ``na`` reads ``reason``.
     """
 
     label: str = ""
@@ -418,6 +434,7 @@ class Criterion(_Strict):
         description="The criterion's own levels (a yes/no or 1-N points scale); default the "
         "grid's [levels].",
     )
+    thin_evidence: ThinEvidence | None = None
     exclude_macros: bool = Field(
         default=False,
         description="Findings in canned replies (the macro table) do not count: an error in a "
@@ -437,6 +454,11 @@ class Criterion(_Strict):
     )
     bands: dict[str, tuple[float, float]] = Field(default_factory=dict)
     soft_margin: float | None = Field(default=None, ge=0)
+    model: str | None = Field(
+        default=None,
+        description="Rule 'model': the `.joblib` file `chatqa fit-rollup` wrote for this "
+        "criterion, relative to the grid file's folder or absolute.",
+    )
     params: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -469,9 +491,40 @@ class Criterion(_Strict):
                         (key,), f"only rule 'weighted_score' reads {key!r}; this criterion's "
                         f"rule is {self.rule!r}",
                     )
+        elif self.rule == "model":
+            self._model_settings()
+        if self.rule != "model" and self.model is not None:
+            raise GridPathError(("model",), f"only rule 'model' reads 'model'; this "
+                                            f"criterion's rule is {self.rule!r}")
         if self.applicable_if is not None:
             self._applicability_can_hold()
         return self
+
+    def _model_settings(self) -> None:
+        """Rule ``model`` needs ``model``, and refuses the band rules' settings."""
+        if not self.model:
+            raise GridPathError(
+                ("model",), "rule 'model' needs model = \"<the criterion's .joblib file>\", "
+                "written by `chatqa fit-rollup` (relative to the grid file's folder, or "
+                "absolute)",
+            )
+        if self.metrics:
+            raise GridPathError(
+                ("metrics",), "rule 'model' reads no metric bands (the model reads the "
+                "features it was fitted on): remove `metrics` (a child grid that switches a "
+                "parent's criterion to 'model' drops them by itself)",
+            )
+        for key in ("weights", "per_100", "soft_margin"):
+            if getattr(self, key) is not None:
+                raise GridPathError(
+                    (key,), f"rule 'model' reads no {key!r} (only 'weighted_score' does): "
+                    f"remove it",
+                )
+        if self.bands:
+            raise GridPathError(
+                ("bands",), "rule 'model' reads no `bands` (only 'weighted_score' does): "
+                "remove them",
+            )
 
     def _applicability_can_hold(self) -> None:
         ranges = self.applicable_if.required_ranges()
@@ -502,6 +555,8 @@ class Criterion(_Strict):
             names.append(self.per_100)
         if self.applicable_if is not None:
             names.extend(self.applicable_if.metric_names())
+        if self.thin_evidence is not None:
+            names.append(self.thin_evidence.metric)
         return tuple(dict.fromkeys(names))
 
     def proposable_levels(self) -> frozenset[str]:
@@ -660,10 +715,15 @@ class Grid(_Strict):
             metrics: every metric the grid's analyzers declare.
             codes: every finding code they (and the pipeline) may emit.
 
+        A ``rule = "model"`` criterion's model must read only declared metrics and count
+        only emitted codes (its file is loaded, once per process, to know them).
+
         Raises:
             ConfigError: E303, a criterion reads an undeclared metric.
             GridError: E302 at ``criteria -> <id> -> weights -> codes -> <key>``, a weight
-                names a code, or a family, that no analyzer emits.
+                names a code, or a family, that no analyzer emits; E321 / E322 / E323, a
+                criterion's model cannot be loaded, does not fit the criterion, or reads
+                features the analyzers do not give.
         """
         metrics = {*metrics, *CONVERSATION_FACTS}
         if self.reviewable.conditions is not None:
@@ -682,6 +742,11 @@ class Grid(_Strict):
                     )
             for key in crit.weights.codes if crit.weights is not None else ():
                 self._check_code_key(key, codes, f"criteria -> {cid} -> weights -> codes -> {key}")
+            if crit.rule == "model":
+                # scikit-learn loads only for a grid that uses a model
+                from chatqa.evaluation.rollup.grid_rule import check_model_features
+
+                check_model_features(self, cid, metrics, codes)
 
     def _check_code_key(self, key: str, codes: Collection[str], location: str) -> None:
         """Raise E302 at ``location`` when no analyzer emits the code (or family) ``key``."""
@@ -761,6 +826,28 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
         raise GridError(Errors.E302.format(path=path, location="(file)", problem=exc)) from None
 
 
+#: A criterion's settings that belong to its rule: a child grid that changes the rule drops the
+#: parent's (a `thresholds` criterion turned into `model` keeps no metric bands).
+RULE_SETTINGS = frozenset({"metrics", "weights", "per_100", "bands", "soft_margin", "model",
+                           "reason", "params"})
+
+
+def extend_tables(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """A child grid's tables over its parent's, as ``[grid] extends`` reads them."""
+    return merge_tables(_without_replaced_rules(parent, child), child)
+
+
+def _without_replaced_rules(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """``parent`` less the rule settings of the criteria whose ``rule`` the child changes."""
+    criteria = dict(parent.get("criteria", {}))
+    for cid, crit in child.get("criteria", {}).items():
+        old = criteria.get(cid)
+        if isinstance(crit, Mapping) and isinstance(old, Mapping) and "rule" in crit \
+                and crit["rule"] != old.get("rule", "na"):
+            criteria[cid] = {k: v for k, v in old.items() if k not in RULE_SETTINGS}
+    return {**parent, "criteria": criteria}
+
+
 def _resolved_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
     """The grid's tables with its parents' merged in (``[grid] extends``), and their hash."""
     data, raw = _read_toml(path)
@@ -780,7 +867,7 @@ def _resolved_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, A
         raise GridError(Errors.E302.format(path=path, location="grid -> extends",
                                            problem=f"grids extend each other in a cycle: {chain}"))
     parent, parent_digest = _resolved_data(parent_path, (*seen, path.resolve()))
-    merged = merge_tables(parent, data)
+    merged = extend_tables(parent, data)
     merged["grid"] = {k: v for k, v in merged["grid"].items() if k != "extends"}
     for cid in merged["grid"].get("drop_criteria", ()):
         if cid not in merged.get("criteria", {}):
@@ -800,11 +887,19 @@ def load_grid(name_or_path: str | Path) -> Grid:
 
     A grid with ``[grid] extends = "fr_chat"`` starts from that grid (a packaged name or a
     path relative to the file) and overrides what it writes; its hash covers its parents'.
+    The model of each ``rule = "model"`` criterion is loaded (once per process) and checked.
 
     Raises:
-        GridError: the grid is unknown (E301) or invalid (E302, naming the place in the file).
+        GridError: the grid is unknown (E301) or invalid (E302, naming the place in the file);
+            a criterion's model cannot be loaded (E321) or does not fit it (E322).
     """
     path = resolve_grid_path(name_or_path)
     data, digest = _resolved_data(path)
     grid = validate_grid(data, path)
-    return grid.model_copy(update={"source": str(path), "sha256": digest})
+    grid = grid.model_copy(update={"source": str(path), "sha256": digest})
+    if any(c.rule == "model" for c in grid.criteria.values()):
+        # scikit-learn loads only for a grid that uses a model
+        from chatqa.evaluation.rollup.grid_rule import check_grid_models
+
+        check_grid_models(grid)
+    return grid

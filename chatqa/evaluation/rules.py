@@ -7,11 +7,14 @@ each criterion uses:
 - ``na``: ``na`` with the grid's reason (a criterion nothing measures yet);
 - ``thresholds``: the worst level over bands on metrics;
 - ``weighted_score``: bands on a score, ``Σ weight × value`` over metrics and findings
-  (weights per code, code family or severity), optionally per 100 words.
+  (weights per code, code family or severity), optionally per 100 words;
+- ``model``: the level a roll-up model fitted on confirmed forms predicts
+  (:mod:`chatqa.evaluation.rollup`), its max probability as the confidence.
 
-Both measuring rules first check ``applicable_if`` (:func:`not_applicable_proposal`), and never
-give a level from a missing value: a NaN input makes the proposal ``na`` with a reason naming
-it, never the best level. :func:`propose_form_levels` adds each level's points from the grid.
+The measuring rules first check ``applicable_if`` (:func:`not_applicable_proposal`), and never
+give a level from nothing: a NaN input makes a band rule's proposal ``na`` with a reason naming
+it, never the best level (a model imputes a missing metric, but is ``na`` when all are).
+:func:`propose_form_levels` adds each level's points from the grid.
 """
 
 from __future__ import annotations
@@ -223,6 +226,49 @@ def weighted_score(
     extra = [f for f in findings if f.code in set(criterion.evidence_codes) and id(f) not in seen]
     evidence.extend(_evidence_of(f) for f in [*counted, *extra])
     return Proposal(criterion_id, level, confidence, tuple(evidence), reason, "weighted_score")
+
+
+@rules.register("model")
+def model(
+    criterion_id: str,
+    criterion: Criterion,
+    grid: Grid,
+    metrics: Mapping[str, float],
+    findings: Sequence[Finding],
+) -> Proposal:
+    """Propose the level the criterion's fitted roll-up model predicts (``model = "..."``).
+
+    ``applicable_if`` comes first. The model reads the features it was fitted on: metrics (a
+    missing one is imputed by the model, with the median of its training rows) and finding
+    counts; when every metric it reads is missing, the proposal is ``na`` with the reason.
+    The confidence is the model's max probability (``confidence_kind = "model"``), the reason
+    spells each level's probability, the evidence is the metric values and the findings the
+    model counted (then those of ``evidence_codes``).
+    """
+    na = not_applicable_proposal(criterion_id, criterion, metrics, "model")
+    if na is not None:
+        return na
+    # scikit-learn loads only for a grid that uses a model
+    from chatqa.evaluation.rollup.grid_rule import predict_criterion
+
+    predicted = predict_criterion(grid, criterion_id, metrics, findings)
+    name = predicted.path.name
+    if predicted.level is None:
+        reason = (f"no value for {', '.join(predicted.imputed)}: nothing for model {name} "
+                  "to read")
+        return Proposal(criterion_id, NA, 1.0, (), reason, "model")
+    spread = ", ".join(f"{lvl} {p:.2f}" for lvl, p in predicted.probabilities.items())
+    reason = f"{predicted.level} by model {name} (P: {spread})"
+    if predicted.imputed:
+        reason += f"; imputed (no value): {', '.join(predicted.imputed)}"
+    evidence = [Evidence("metric", n, v) for n, v in predicted.metrics.items()
+                if not math.isnan(v)]
+    seen = {id(f) for f in predicted.counted}
+    extra = [f for f in findings if f.code in set(criterion.evidence_codes) and id(f) not in seen]
+    evidence.extend(_evidence_of(f) for f in [*predicted.counted, *extra])
+    confidence = round(predicted.probabilities[predicted.level], 2)
+    return Proposal(criterion_id, predicted.level, confidence, tuple(evidence), reason, "model",
+                    confidence_kind="model")
 
 
 def propose_form_levels(

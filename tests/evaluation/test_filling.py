@@ -274,3 +274,23 @@ def test_filling_en_support_grid_scores_an_english_conversation(make_conversatio
     assert levels["internal_process"] in ("yes", "no") and levels["response_time"] == "exceptional"
     assert form.proposals["response_time"].justification.startswith("Exceptional: first response")
     assert form.overall.score is not None and form.overall.result in ("pass", "fail")
+
+
+def test_filling_confidence_is_lower_when_the_level_rests_on_few_words(make_conversation):
+    g = grid('')
+    g.criteria["ortho"] = g.criteria["ortho"].model_copy(update={
+        "thin_evidence": validate_grid(tomllib.loads(GRID.replace(
+            'section = "langue"\nweight = 2',
+            'section = "langue"\nweight = 2\nthin_evidence = { metric = "own_words", '
+            'full_at = 60 }'))).criteria["ortho"].thin_evidence})
+    conv = make_conversation(("customer", 0, "Bonjour"), ("advisor", 10, "Bonjour"),
+                             ("customer", 20, "Merci"))
+    metrics = {"first_response_s": 10, "closing_controls": 1}
+    sure = fill_form(g, conv, {**metrics, "own_words": 90}, []).proposals["ortho"]
+    thin = fill_form(g, conv, {**metrics, "own_words": 15}, []).proposals["ortho"]
+    none = fill_form(g, conv, metrics, []).proposals["ortho"]
+    assert sure.confidence == 1.0
+    assert thin.confidence == pytest.approx(1.0 * (0.5 + 0.5 * 15 / 60), abs=0.01)   # 0.62
+    assert none.confidence == 0.5                                   # no word count: half
+    assert fill_form(g, conv, {**metrics, "own_words": 15}, []).proposals[
+        "delai"].confidence == 1.0                                  # criteria without it

@@ -15,7 +15,7 @@ from conftest import REPO
 
 from chatqa.analyzers.spelling_grammar.analyzer import SEVERITY
 from chatqa.evaluation.form import EvaluationForm
-from chatqa.evaluation.grid import GRIDS_DIR, load_grid, merge_tables, validate_grid
+from chatqa.evaluation.grid import GRIDS_DIR, extend_tables, load_grid, validate_grid
 from chatqa.evaluation.rules import propose_form_levels
 from chatqa.model import Finding, Severity
 
@@ -98,4 +98,4 @@ def test_grids_doc_every_toml_block_is_a_valid_grid_part():
             data.setdefault("criteria", {})
             validate_grid(data)
         # and as an override of fr_chat, the way a client's grid extends it
-        validate_grid(merge_tables(fr_chat, tomllib.loads(block)))
+        validate_grid(extend_tables(fr_chat, tomllib.loads(block)))

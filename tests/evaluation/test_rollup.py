@@ -28,6 +28,7 @@ from chatqa.evaluation.rollup import (
     fit_rollup_command,
     read_confirmations,
 )
+from chatqa.evaluation.rollup.features import feature_frame
 
 LEVELS = ["a_ameliorer", "bon", "exceptionnel"]
 
@@ -259,6 +260,57 @@ def test_rollup_fit_refuses_confirmations_that_do_not_fit_the_grid(grid, change,
         fit_rollup(fake_conversations(grid), confirmations, grid, min_rows=6)
 
 
+def test_rollup_fit_uses_the_criterions_own_scale():
+    grid = load_grid("en_support")
+    cid = "internal_process"                   # scale: no / yes
+    assert grid.scale(cid).order == ("no", "yes")
+    conversations = fake_conversations(grid)
+    model = fit_rollup(conversations, confirm(cid, ["no"] * 6 + ["yes"] * 6), grid, cv=2,
+                       min_rows=6).models[cid]
+    assert model.estimator.classes_.tolist() == ["no", "yes"]
+    assert model.level_counts == {"no": 6, "yes": 6}
+    with pytest.raises(ConfigError, match=r"levels \['good'\] .*'internal_process': its levels "
+                                          r"\['no', 'yes', 'na'\]"):
+        fit_rollup(conversations, confirm(cid, ["no", "good"] * 6), grid, min_rows=6)
+
+
+def test_rollup_fit_counts_the_findings_features_name(grid):
+    cid = "empathie"                           # a thresholds criterion: no weights
+    conversations = fake_conversations(grid)
+    findings = pd.DataFrame({
+        "conversation_id": ["c00", "c00", "c03", "c03", "c03"],
+        # grammar.agreement counts under its code, not under the family beside it
+        "code": ["marker.empathy", "grammar.agreement", "grammar.agreement", "grammar.usage",
+                 "spelling.word"],
+        "severity": ["info", "major", "major", "major", "major"],
+    })
+    features = ["own_words", "findings:marker.empathy", "findings:grammar.agreement",
+                "findings:grammar.*", "findings:major"]
+    models = fit_rollup(conversations, confirm(cid, ["bon"] * 6 + ["exceptionnel"] * 6), grid,
+                        features={cid: features}, findings=findings, cv=2, min_rows=6)
+    model = models.models[cid]
+    assert model.features == tuple(features)
+    assert model.estimator.feature_names_in_.tolist() == features
+    # the counts the model was fitted on: c00 and c03, every other conversation 0
+    frame = feature_frame(conversations.set_index("conversation_id"), features, findings, cid)
+    assert frame.loc["c00"].tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+    assert frame.loc["c03"].tolist() == [30.0, 0.0, 1.0, 1.0, 1.0]
+    assert frame.drop(index=["c00", "c03"]).iloc[:, 1:].eq(0).all().all()
+    with pytest.raises(ConfigError, match=r"no column\(s\) \['findings:marker.empathy', .*pass "
+                                          r"findings="):
+        fit_rollup(conversations, confirm(cid, ["bon", "exceptionnel"] * 6), grid,
+                   features={cid: features}, min_rows=6)
+
+
+def test_rollup_package_exports_resolve():
+    import chatqa.evaluation.rollup as rollup
+
+    for name in rollup.__all__:
+        assert getattr(rollup, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        rollup.nope  # noqa: B018
+
+
 def test_rollup_fit_refuses_a_missing_feature_column(grid):
     cid = next(iter(grid.criteria))
     with pytest.raises(ConfigError, match=r"no column\(s\) \['nope_ratio'\]"):
@@ -339,6 +391,8 @@ def test_rollup_fit_on_a_scored_run(scored, fitted, grid):
     assert fitted_with_cv >= 1
     table = cv_table(models)
     assert table["criterion"].tolist() == list(models.models)
+    # the method benchmarks/prefill_eval.py calls is the same table
+    pd.testing.assert_frame_equal(models.cv_table(), table)
 
 
 def test_rollup_save_load_predict(scored, fitted, grid, tmp_path):
