@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== {args.data.name}: {len(records)} graded conversations, sha256 "
           f"{hashlib.sha256(raw).hexdigest()[:16]}…, grid {grid.name}")
     tables = score(records, args.grid)
-    print_table(compare(records, tables.forms, grid), "rule roll-up (the grid's rules)")
+    print_table(compare(records, tables.forms, grid),
+                f"{grid.name} as shipped (its rules, and its models where rule = model)")
     if args.show:
         proposed = {(str(r.conversation_id), r.criterion): (r.level, r.reason)
                     for r in tables.forms.itertuples(index=False)}

@@ -151,6 +151,11 @@ class GridInfo(_Strict):
         "grid starts from; this file's keys override the parent's (tables merge, arrays and "
         "values replace).",
     )
+    lineage: tuple[str, ...] = Field(
+        default=(),
+        description="Set when the grid is loaded: the names of the grids it extends, nearest "
+        "first (a model fitted for `fr_chat` serves a grid that extends it).",
+    )
     drop_criteria: tuple[str, ...] = Field(
         default=(),
         description="Criteria of the parent grid (`extends`) this grid leaves out.",
@@ -869,6 +874,7 @@ def _resolved_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, A
     parent, parent_digest = _resolved_data(parent_path, (*seen, path.resolve()))
     merged = extend_tables(parent, data)
     merged["grid"] = {k: v for k, v in merged["grid"].items() if k != "extends"}
+    merged["grid"]["lineage"] = [parent["grid"]["name"], *parent["grid"].get("lineage", ())]
     for cid in merged["grid"].get("drop_criteria", ()):
         if cid not in merged.get("criteria", {}):
             raise GridError(Errors.E302.format(

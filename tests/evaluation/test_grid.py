@@ -235,6 +235,10 @@ def test_grid_check_inputs_accepts_fr_chat():
     from chatqa.analyzers.base import get_factory
 
     grid = load_grid("fr_chat")
+    from chatqa.evaluation.rollup.grid_rule import grid_model
+
     used = {m for c in grid.criteria.values() for m in c.metric_names()}
+    used |= {f for cid, c in grid.criteria.items() if c.rule == "model"
+             for f in grid_model(grid, cid).features if not f.startswith("findings:")}
     codes = {code for name in grid.analyzers for code in get_factory(name)("fr").codes}
     grid.check_inputs(used, codes)

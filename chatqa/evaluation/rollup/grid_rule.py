@@ -79,15 +79,23 @@ class ModelPrediction:
         return tuple(n for n, v in self.metrics.items() if math.isnan(v))
 
 
-def model_path(grid: Grid, criterion_id: str) -> Path:
-    """The criterion's ``model`` file: absolute, or relative to the grid file's folder.
+#: A ``model`` starting with this names a file shipped inside chatqa (``chatqa:models/...``):
+#: a copy of a packaged grid, anywhere, still finds the packaged model.
+PACKAGED = "chatqa:"
 
-    A grid built in memory (no ``source``) resolves a relative path from the current folder.
+
+def model_path(grid: Grid, criterion_id: str) -> Path:
+    """The criterion's ``model`` file: shipped with chatqa, absolute, or relative to the grid.
+
+    ``chatqa:models/fr_chat/clarte.joblib`` is inside the installed package; a relative path
+    is from the grid file's folder (from the current folder for a grid built in memory).
     """
     raw = grid.criteria[criterion_id].model
     if raw is None:
         raise ValueError(f"criterion {criterion_id!r} has no model (its rule is "
                          f"{grid.criteria[criterion_id].rule!r})")
+    if raw.startswith(PACKAGED):
+        return (Path(__file__).resolve().parents[2] / raw[len(PACKAGED):]).resolve()
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = (Path(grid.source).parent if grid.source else Path.cwd()) / path

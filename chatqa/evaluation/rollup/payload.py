@@ -99,8 +99,10 @@ def payload_problem(payload: dict[str, Any], grid: Grid, criterion: str | None =
     criterion's scale, in order. The phrase follows "the model ... " or "it ...".
     """
     cid = payload["criterion"]
-    if payload["grid"] != grid.name:
-        return f"was fitted for grid {payload['grid']!r}, not for grid {grid.name!r}"
+    if payload["grid"] != grid.name and payload["grid"] not in grid.grid.lineage:
+        extends = f" (nor for a grid it extends: {list(grid.grid.lineage)})" \
+            if grid.grid.lineage else ""
+        return f"was fitted for grid {payload['grid']!r}, not for grid {grid.name!r}{extends}"
     if criterion is not None and cid != criterion:
         return f"was fitted for criterion {cid!r}, not for {criterion!r}"
     if cid not in grid.criteria:
