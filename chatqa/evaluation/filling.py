@@ -10,6 +10,7 @@ failed outright by a knockout (« critère éliminatoire »).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
@@ -20,16 +21,27 @@ from chatqa.evaluation.rules import propose_form_levels
 from chatqa.model import Conversation, Finding, Role
 
 FACTS = CONVERSATION_FACTS
+#: A word of two letters or more, and a link: a customer message made only of links, digits
+#: or signs (spam, a pasted URL) is no message a conversation can be judged on.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 def conversation_facts(conversation: Conversation) -> dict[str, float]:
-    """Message counts by role, and the customer's messages after the advisor's first answer."""
+    """Message counts by role, and two of the customer's: after the first answer, with words.
+
+    « With words »: a word of two letters or more outside links (not only a URL, digits or
+    signs, as spam often is).
+    """
     roles = [m.role for m in conversation.messages if m.text.strip()]
     first_answer = next((i for i, r in enumerate(roles) if r is Role.ADVISOR
                          and Role.CUSTOMER in roles[:i]), None)
     after = 0 if first_answer is None else sum(
         1 for r in roles[first_answer + 1:] if r is Role.CUSTOMER)
+    worded = sum(1 for m in conversation.messages if m.role is Role.CUSTOMER
+                 and _WORD.search(_LINK.sub(" ", m.text)))
     return {
+        "n_customer_messages_with_words": float(worded),
         "n_messages": float(len(conversation.messages)),
         "n_advisor_messages": float(roles.count(Role.ADVISOR)),
         "n_customer_messages": float(roles.count(Role.CUSTOMER)),

@@ -61,6 +61,7 @@ CODE_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?")
 #: ``applicable_if`` may read, like metrics.
 CONVERSATION_FACTS: tuple[str, ...] = (
     "n_messages", "n_advisor_messages", "n_customer_messages", "n_customer_messages_after_answer",
+    "n_customer_messages_with_words",
 )
 
 #: The rules whose settings the schema knows; a third-party rule reads ``params``.

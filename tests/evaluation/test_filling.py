@@ -163,6 +163,8 @@ def test_filling_yes_no_scale_has_its_own_levels_labels_and_points():
     ((("system", 0, "Julie a rejoint la conversation"),), "le client n'a rien écrit"),
     ((("bot", 0, "Bonjour, que puis-je faire ?"),), "le client n'a rien écrit"),
     ((("customer", 0, "Bonjour ?"),), "aucun message du conseiller"),
+    ((("customer", 0, "https://promo.example/xyz 50%!!!"), ("advisor", 10, "Bonjour ?"),
+      ("customer", 20, "www.promo.example")), "que des liens"),
     ((("customer", 0, "Bonjour"), ("advisor", 10, "Bonjour, je regarde.")),
      "parti dès la première réponse"),
 ])
@@ -182,7 +184,8 @@ def test_filling_facts_count_messages_by_role(make_conversation):
                              ("advisor", 25, ""))
     assert conversation_facts(conv) == {"n_messages": 5, "n_advisor_messages": 1,
                                         "n_customer_messages": 2,
-                                        "n_customer_messages_after_answer": 1}
+                                        "n_customer_messages_after_answer": 1,
+                                        "n_customer_messages_with_words": 2}
 
 
 def test_filling_exclude_macros_leaves_canned_replies_out(make_conversation):
