@@ -25,6 +25,15 @@ class Evidence:
         where = f"@{self.message_index}" if self.message_index is not None else ""
         return f"{self.name}{where}"
 
+    def quoted(self, limit: int = 60) -> str:
+        """For people: ``code « quoted text » (message 3)``, or a metric's ``name=value``."""
+        if self.kind == "metric":
+            return str(self)
+        text = self.text if len(self.text) <= limit else self.text[:limit - 1] + "…"
+        quote = f" « {text} »" if text else ""
+        where = f" (message {self.message_index})" if self.message_index is not None else ""
+        return f"{self.name}{quote}{where}"
+
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
@@ -117,7 +126,7 @@ class EvaluationForm:
                 "confidence_kind": p.confidence_kind,
                 "points": p.points,
                 "rule": p.rule,
-                "evidence": "; ".join(str(e) for e in p.evidence),
+                "evidence": "; ".join(e.quoted() for e in p.evidence),
                 "evidence_codes": ",".join(
                     sorted({e.name for e in p.evidence if e.kind == "finding"})
                 ),
