@@ -506,3 +506,13 @@ def test_rollup_command_fits_nothing_and_says_why(scored, tmp_path, capsys):
     assert "skipped clarte: only level 'bon' confirmed (1 row)" in captured.out
     assert "nothing written" in captured.err
     assert not (tmp_path / "models").exists()
+
+
+def test_rollup_row_proba_equals_predict_proba():
+    X, y = monotone_data(200, seed=3)
+    X = np.asarray(X, dtype=float).copy()
+    X[::7, 1] = np.nan                       # imputed the same way
+    model = OrdinalClassifier().fit(X, y)
+    for row in X[:25]:
+        np.testing.assert_allclose(model.row_proba(row), model.predict_proba(row[None, :])[0],
+                                   rtol=1e-12, atol=1e-12)

@@ -209,7 +209,7 @@ def predict_criterion(
     counts = {n.removeprefix(FINDINGS_PREFIX): v for n, v in values.items() if n not in measured}
     if measured and all(math.isnan(v) for v in measured.values()):
         return ModelPrediction(model.path, None, {}, measured, counts, counted)
-    proba = model.estimator.predict_proba(row)[0]
+    proba = model.estimator.row_proba(row.to_numpy()[0])
     classes = [str(c) for c in model.estimator.classes_]
     level = classes[int(proba.argmax())]
     return ModelPrediction(model.path, level, dict(zip(classes, map(float, proba), strict=True)),
