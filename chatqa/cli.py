@@ -163,13 +163,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _workbook(args: argparse.Namespace) -> int:
-    from chatqa.evaluation import load_grid, write_workbook
+    from chatqa.evaluation import write_workbook
     from chatqa.io.manifest import run_id
     from chatqa.io.tables import read_tables
+    from chatqa.report.forms_workbook import run_grid
     from chatqa.report.selection import select_conversations
 
     tables = read_tables(args.folder)
-    grid = load_grid(tables.meta.get("grid_source") or tables.meta["grid"])
+    grid = run_grid(tables)
     order = [(str(c), 0) for c in dict.fromkeys(tables.conversations["conversation_id"])]
     advisors: dict[tuple[str, int], tuple[str, ...]] = {}
     written = tables.messages[(tables.messages["role"] == "advisor")
@@ -210,11 +211,12 @@ def _workbook(args: argparse.Namespace) -> int:
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    from chatqa.evaluation import agreement, evaluator_agreement, load_grid, read_confirmations
+    from chatqa.evaluation import agreement, evaluator_agreement, read_confirmations
     from chatqa.io.tables import read_tables
+    from chatqa.report.forms_workbook import run_grid
 
     tables = read_tables(args.folder)
-    grid = load_grid(tables.meta.get("grid_source") or tables.meta["grid"])
+    grid = run_grid(tables)
     confirmations = None
     for path in args.confirmations:
         read = read_confirmations(path, evaluator=args.evaluator, grid=grid)

@@ -75,3 +75,22 @@ def make_conversation():
         return Conversation(id=id, messages=messages, metadata=metadata)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _scored_examples():
+    from chatqa import Pipeline
+    from chatqa.evaluation import load_grid
+
+    grid = load_grid("fr_chat")
+    tables = Pipeline.from_grid(grid).score_archive(EXAMPLES / "chats_fr.jsonl", progress=False)
+    return tables, grid
+
+
+@pytest.fixture(scope="module")
+def scored(_scored_examples):
+    """The example chats scored once with the real pipeline (a copy per module), and the grid."""
+    import copy
+
+    tables, grid = _scored_examples
+    return copy.deepcopy(tables), grid

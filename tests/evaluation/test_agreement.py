@@ -6,17 +6,14 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
 from openpyxl import load_workbook
 from pandas.testing import assert_frame_equal
 from sklearn.metrics import cohen_kappa_score
 
-from chatqa import Pipeline
 from chatqa.errors import ConfigError
 from chatqa.evaluation import (
     agreement,
     evaluator_agreement,
-    load_grid,
     read_confirmations,
     write_workbook,
 )
@@ -24,14 +21,6 @@ from chatqa.evaluation.agreement import weighted_kappa
 from chatqa.evaluation.workbook import SHEET, level_labels
 
 NA = "na"
-
-
-@pytest.fixture(scope="module")
-def scored():
-    """The example chats scored once with the real pipeline, and the grid used."""
-    grid = load_grid("fr_chat")
-    tables = Pipeline.from_grid(grid).score_archive(EXAMPLES / "chats_fr.jsonl", progress=False)
-    return tables, grid
 
 
 def fill(source, target, levels):

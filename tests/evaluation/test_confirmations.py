@@ -5,23 +5,13 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
 from openpyxl import Workbook, load_workbook
 from pandas.testing import assert_frame_equal
 
-from chatqa import Pipeline
 from chatqa.errors import ConfigError
-from chatqa.evaluation import Confirmations, load_grid, read_confirmations, write_workbook
+from chatqa.evaluation import Confirmations, read_confirmations, write_workbook
 from chatqa.evaluation.confirmations import KEY
 from chatqa.evaluation.workbook import SHEET, level_labels
-
-
-@pytest.fixture(scope="module")
-def scored():
-    """The example chats scored once with the real pipeline, and the grid used."""
-    grid = load_grid("fr_chat")
-    tables = Pipeline.from_grid(grid).score_archive(EXAMPLES / "chats_fr.jsonl", progress=False)
-    return tables, grid
 
 
 @pytest.fixture(scope="module")

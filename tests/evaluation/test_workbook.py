@@ -5,24 +5,14 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
 from openpyxl import load_workbook
 
-from chatqa import Pipeline
 from chatqa.errors import ConfigError
-from chatqa.evaluation import evaluator_rows, load_grid, write_workbook
+from chatqa.evaluation import evaluator_rows, write_workbook
 from chatqa.evaluation.workbook import CHECK_COLUMN, META_SHEET, SHEET, level_labels
 from chatqa.io.writers import XLSX_MAX_ROWS
 
 MACHINE_ONLY = ["proposal", "confidence", "reason", "justification", "evidence"]
-
-
-@pytest.fixture(scope="module")
-def scored():
-    """The example chats scored once with the real pipeline, and the grid used."""
-    grid = load_grid("fr_chat")
-    tables = Pipeline.from_grid(grid).score_archive(EXAMPLES / "chats_fr.jsonl", progress=False)
-    return tables, grid
 
 
 @pytest.fixture(scope="module")
