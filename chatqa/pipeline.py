@@ -402,7 +402,7 @@ class Pipeline:
             findings.extend(analysis.findings)
             for i, values in analysis.message_metrics.items():
                 rows[i].update(values)
-        form = fill_form(self.grid, conv, metrics, findings, context.macro_messages, lang)
+        form = fill_form(self.grid, conv, metrics, findings, context.macro_messages)
         schema = self.schemas["messages"]
         messages = pd.DataFrame.from_records(rows, columns=list(schema))
         return ConversationResult(

@@ -101,7 +101,7 @@ def overall_of(
         weight = grid.criteria[cid].weight
         if p.level == NA or p.points is None or weight == 0:
             continue
-        points = [v for v in (grid.scale(cid).points or {}).values()]
+        points = list((grid.scale(cid).points or {}).values())
         low, high = min(points), max(points)
         num += weight * (p.points - low) / (high - low) if high > low else weight
         den += weight
@@ -126,16 +126,19 @@ def fill_form(
     metrics: Mapping[str, float],
     findings: Sequence[Finding],
     macro_messages: Collection[int] = frozenset(),
-    lang: str | None = None,
 ) -> EvaluationForm:
-    """The grid filled for ``conversation`` from its metrics and findings."""
+    """The grid filled for ``conversation`` from its metrics and findings.
+
+    Justifications are in the grid's language, whatever the conversation's: the form is the
+    QA team's.
+    """
     values = {**conversation_facts(conversation), **metrics}
     reviewable, why = review_gate(grid, values)
     if reviewable:
         proposals = propose_form_levels(grid, values, findings, macro_messages)
         proposals = {
             cid: replace(p, label=grid.level_label(p.level, cid),
-                         justification=justify(p, grid, lang),
+                         justification=justify(p, grid),
                          confidence_kind="none" if p.rule == "na" else p.confidence_kind,
                          confidence=0.0 if p.rule == "na" else thinned_confidence(
                              grid, cid, p, values))
