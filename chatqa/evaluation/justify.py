@@ -39,6 +39,17 @@ def _code_name(words: Any, code: str, count: int) -> str:
     return names[0] if count == 1 else names[1]
 
 
+def _phrase(words: Any, phrase: Any, value: float, lang: str) -> str:
+    """A metric's value in words: a template, a [singular, plural] pair, or a yes / no fact."""
+    if isinstance(phrase, str):
+        return phrase.format(value=format_number(value, lang))
+    if isinstance(phrase, tuple):
+        singular, plural = phrase
+        chosen = singular if value in words.singular_values else plural
+        return chosen.format(value=format_number(value, lang))
+    return phrase.yes if value >= 1 else phrase.no
+
+
 def justify(proposal: Proposal, grid: Grid, lang: str | None = None) -> str:
     """The proposal's one-line justification in ``lang`` (default: the grid's language)."""
     words = _words(lang or grid.language)
@@ -47,8 +58,7 @@ def justify(proposal: Proposal, grid: Grid, lang: str | None = None) -> str:
     parts: list[str] = []
     for e in proposal.evidence:
         if e.kind == "metric" and e.value is not None and e.name in words.metrics:
-            parts.append(words.metrics[e.name].format(value=format_number(e.value, lang
-                                                                         or grid.language)))
+            parts.append(_phrase(words, words.metrics[e.name], e.value, lang or grid.language))
     counts = Counter(e.name for e in proposal.evidence if e.kind == "finding")
     for code, count in counts.most_common():
         parts.append(words.count.format(count=count, name=_code_name(words, code, count)))

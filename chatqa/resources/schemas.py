@@ -957,21 +957,34 @@ class RedactionResource(_Strict):
         return self
 
 
+class JustificationYesNo(_Strict):
+    """A 0 / 1 fact phrased as such (« salutation d'accueil présente » / « absente »)."""
+
+    yes: Message
+    no: Message
+
+
 class JustificationResource(_Strict):
     """``resources/<lang>/justification.toml``: the words of a proposal's one-line justification.
 
-    ``metrics`` phrase a metric's value (``first_response_s = "première réponse en {value} s"``);
-    ``codes`` name a finding code or family (``"grammar.*"``) as [singular, plural].
+    ``metrics`` phrase a metric's value (``first_response_s = "première réponse en {value} s"``),
+    a count as [singular, plural], a 0 / 1 fact as ``{ yes, no }``; ``codes`` name a finding
+    code or family (``"grammar.*"``) as [singular, plural].
     """
 
     decimal_separator: StrictStr = "."
+    singular_values: tuple[Number, ...] = Field(
+        default=(1,),
+        description="Values a count is singular for: French 0 and 1, English 1.",
+    )
     na: _template("reason")
     not_reviewable: _template("reason")
     level: _template("label", "evidence")
     nothing_found: Message
     separator: StrictStr = "; "
     count: _template("count", "name")
-    metrics: dict[Word, _template("value")] = Field(default_factory=dict)
+    metrics: dict[Word, _template("value") | tuple[_template("value"), _template("value")]
+                  | JustificationYesNo] = Field(default_factory=dict)
     codes: dict[Word, tuple[Word, Word]] = Field(default_factory=dict)
 
 

@@ -297,3 +297,21 @@ def test_filling_confidence_is_lower_when_the_level_rests_on_few_words(make_conv
     assert none.confidence == 0.5                                   # no word count: half
     assert fill_form(g, conv, {**metrics, "own_words": 15}, []).proposals[
         "delai"].confidence == 1.0                                  # criteria without it
+
+
+def test_filling_justification_says_counts_in_the_singular_and_facts_in_words(
+        make_conversation):
+    from chatqa.evaluation.form import Evidence, Proposal
+    from chatqa.evaluation.justify import justify
+
+    g = load_grid("fr_chat")
+    one = Proposal("delais_reponse", "a_ameliorer", 1.0,
+                   (Evidence("metric", "holds_broken", 1.0),), "", "thresholds")
+    two = Proposal("delais_reponse", "a_ameliorer", 1.0,
+                   (Evidence("metric", "holds_broken", 2.0),), "", "thresholds")
+    fact = Proposal("courtoisie_chaleur", "bon", 1.0,
+                    (Evidence("metric", "opening_greetings", 1.0),
+                     Evidence("metric", "closing_formulas", 0.0)), "", "weighted_score")
+    assert justify(one, g) == "À améliorer : 1 attente annoncée dépassée"
+    assert justify(two, g) == "À améliorer : 2 attentes annoncées dépassées"
+    assert justify(fact, g) == "Bon : salutation d'accueil ; pas de formule de clôture"
