@@ -218,6 +218,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "the grid's analyzers do not give ({detail}). Keep the analyzers (and parameters) the "
         "model was fitted with in the grid's [analyzers] tables, or refit it on this grid."
     )
+    E109 = (
+        "chatqa.dask needs Dask, which is not installed ({problem}). Install it with "
+        "`pip install chatqa[dask]` (dask[dataframe] and distributed)."
+    )
 
 
 class Warnings(metaclass=ErrorsWithCodes):
