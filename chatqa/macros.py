@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,21 @@ def macro_key(text: str) -> str:
 
 def _digest(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def advisor_text_keys(conversation: Conversation) -> Iterator[tuple[str, str]]:
+    """``(key digest, text)`` of each distinct advisor text of ``conversation``, in order.
+
+    What a macro table counts: a text sent twice in one conversation counts once.
+    """
+    seen: set[str] = set()
+    for m in conversation.messages:
+        if m.role is not Role.ADVISOR or not m.text.strip():
+            continue
+        digest = _digest(macro_key(m.text))
+        if digest not in seen:
+            seen.add(digest)
+            yield digest, m.text
 
 
 @dataclass(frozen=True)
@@ -95,17 +110,10 @@ class MacroTable:
         for conversation in conversations:
             if not isinstance(conversation, Conversation):
                 continue  # a record that failed to read: the scoring pass reports it
-            seen: set[str] = set()
-            for m in conversation.messages:
-                if m.role is not Role.ADVISOR or not m.text.strip():
-                    continue
-                digest = _digest(macro_key(m.text))
-                if digest in seen:
-                    continue
-                seen.add(digest)
+            for digest, text in advisor_text_keys(conversation):
                 counts[digest] = counts.get(digest, 0) + 1
                 if counts[digest] == min_conversations:  # an example, for macros only
-                    examples[digest] = m.text
+                    examples[digest] = text
         return cls(counts, examples, min_conversations=min_conversations)
 
     @classmethod
