@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         help="mask personal data in the tables too (reports are masked anyway)",
     )
     score.add_argument("--n-process", type=int, default=1, help="worker processes")
+    score.add_argument(
+        "--resume", action=argparse.BooleanOptionalAction, default=None,
+        help="resume an interrupted run in --out (default: when it is the same run); "
+             "--no-resume starts over",
+    )
     score.add_argument("--chunk-size", type=int, default=256, help="conversations per chunk")
     score.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -137,7 +142,7 @@ def _score(args: argparse.Namespace) -> int:
         args.archive, out=args.out, format=args.format, input_format=args.input_format,
         columns=columns or None, encoding=args.encoding,
         n_process=args.n_process, chunk_size=args.chunk_size, progress=args.progress,
-        redact=args.redact,
+        redact=args.redact, resume=args.resume,
     )
     print(summary)
     if summary.conversations_failed:

@@ -75,6 +75,11 @@ class Errors(metaclass=ErrorsWithCodes):
         "'{folder}' mixes the output of several runs: {problem}. Remove the stale files or "
         "score into an empty folder."
     )
+    E022 = (
+        "'{folder}' holds an interrupted run that this one cannot resume: {problem}. Resume it "
+        "with the same grid, chatqa version, source, format and chunk size, or start over "
+        "with resume=False (`chatqa score --no-resume`), or score into another folder."
+    )
 
     # E1xx: pipeline and registry
     E101 = (

@@ -220,6 +220,7 @@ class Pipeline:
         encoding: str | None = None,
         redact: bool = False,
         macros: MacroTable | str | Path | None = "auto",
+        resume: bool | None = None,
     ) -> Tables | ArchiveSummary:
         """Score every conversation of an archive; bad records go to the ``errors`` table.
 
@@ -245,6 +246,11 @@ class Pipeline:
                 per line, or CSV with a ``text`` column), a
                 :class:`~chatqa.macros.MacroTable` is used as is, None uses none. The table
                 is written to ``out`` as ``macros.csv``.
+            resume: with ``out``, an interrupted run there (killed, or stopped by an
+                exception) of the same archive, grid, chatqa version, chunk size and macro
+                table is resumed: its chunks written are kept, their records not scored
+                again. ``None`` resumes it, and refuses (``E022``) an interrupted run that
+                differs; ``False`` starts over.
 
         Returns:
             The :class:`Tables` of the run, or an :class:`ArchiveSummary` when ``out`` is set.
@@ -261,6 +267,7 @@ class Pipeline:
         return run_archive(
             self, records, meta=meta, n_process=n_process, out=out, format=format,
             chunk_size=chunk_size, progress=progress, redact=redact, macros=self.macros,
+            resume=resume,
         )
 
     def _macro_table(self, macros: MacroTable | str | Path | None, source: Any,

@@ -42,13 +42,16 @@ class ArchiveSummary:
     seconds: float
     out: Path
     files: tuple[Path, ...] = field(default=())
+    resumed_records: int = 0     # records of an interrupted run's chunks, kept, not rescored
 
     def __str__(self) -> str:
         rate = self.conversations_scored / self.seconds if self.seconds > 0 else float("inf")
+        resumed = (f" (resumed: {self.resumed_records} records already written)"
+                   if self.resumed_records else "")
         return (
             f"{self.conversations_scored} conversations scored, {self.conversations_failed} "
             f"failed, {self.messages} messages, {self.findings} findings "
-            f"in {self.seconds:.1f} s ({rate:.1f} conversations/s) -> {self.out}"
+            f"in {self.seconds:.1f} s ({rate:.1f} conversations/s) -> {self.out}{resumed}"
         )
 
 
@@ -101,19 +104,29 @@ def run_archive(
     progress: bool | None = None,
     redact: bool = False,
     macros: MacroTable | None = None,
+    resume: bool | None = None,
 ) -> Tables | ArchiveSummary:
     """Score ``records`` chunk by chunk; return the Tables, or a summary when ``out`` is set.
 
-    With ``out``, the run's macro table is written there as ``macros.csv`` first.
+    With ``out``, the run's macro table is written there as ``macros.csv`` first, and an
+    interrupted run of the same archive there is resumed (see :class:`TableWriter`): the
+    records its kept chunks hold are read past, not scored again.
     """
     check_n_process(n_process)
     from tqdm.auto import tqdm
 
-    writer = TableWriter(out, format, pipeline.schemas, meta=meta) if out is not None else None
+    meta = {**meta, "chunk_size": chunk_size}
+    writer = (TableWriter(out, format, pipeline.schemas, meta=meta, resume=resume)
+              if out is not None else None)
     if writer is not None and macros is not None:
         macros.write_csv(Path(out) / MACROS_FILE)
     parts: list[Tables] = []
     counts = {"ok": 0, "failed": 0, "messages": 0, "findings": 0}
+    if writer is not None and writer.resumed_records:
+        records = itertools.islice(records, writer.resumed_records, None)
+        done = writer.resumed_rows
+        counts = {"ok": done["conversations"], "failed": done["errors"],
+                  "messages": done["messages"], "findings": done["findings"]}
     started = time.perf_counter()
     bar = tqdm(
         desc="scoring", unit="conv", disable=None if progress is None else not progress,
@@ -137,6 +150,7 @@ def run_archive(
         return ArchiveSummary(
             counts["ok"], counts["failed"], counts["messages"], counts["findings"],
             counts["failed"], time.perf_counter() - started, Path(out), tuple(files),
+            resumed_records=writer.resumed_records,
         )
     if not parts:
         parts = [pipeline.score_chunk([], redact=redact)]

@@ -20,7 +20,7 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,11 @@ def _commit(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+#: What must be equal for an interrupted run to be resumed: the same grid file, chatqa,
+#: source, chunk size and macro table (and the same format).
+RESUME_KEYS = ("chatqa_version", "grid_sha256", "source", "chunk_size", "macros")
+
+
 class TableWriter:
     """Write chunks of tables to ``out`` atomically, with a manifest; merge them at ``close``.
 
@@ -141,6 +146,12 @@ class TableWriter:
         format: ``parquet``, ``csv``, ``jsonl`` or ``xlsx``.
         schemas: column -> dtype of each table.
         meta: the run meta (``Pipeline.meta()``), written into the manifest from the start.
+        resume: an interrupted run in ``out`` (its manifest says ``running``) is resumed when
+            it was the same run (:data:`RESUME_KEYS` of the meta equal, a grid hash among
+            them; a writer whose meta has none starts over): its chunks whose
+            parts are intact are kept, :attr:`resumed_records` says how many records they
+            hold. ``None`` (the default) resumes such a run and refuses (``E022``) one that
+            differs; ``False`` starts over.
 
     Raises:
         ConfigError: ``E004`` for an unknown format; ``E015`` when ``out`` or one of its
@@ -154,6 +165,7 @@ class TableWriter:
         format: str,
         schemas: Mapping[str, Mapping[str, str]],
         meta: Mapping[str, Any] | None = None,
+        resume: bool | None = None,
     ):
         if format not in FORMATS:
             raise ConfigError(Errors.E004.format(format=format, formats=list(FORMATS)))
@@ -165,8 +177,48 @@ class TableWriter:
         self._arrow: dict[str, Any] = {}
         self._rows = dict.fromkeys(TABLE_NAMES, 0)
         self._check_paths()
-        self._clean()
+        #: records of the chunks kept from an interrupted run (to skip in the source)
+        self.resumed_records = 0
+        #: rows per table in those chunks
+        self.resumed_rows: dict[str, int] = dict.fromkeys(TABLE_NAMES, 0)
+        kept = self._resumable_chunks() if resume is not False else []
+        self._clean(keep={c_file["path"] for c in kept for c_file in c["files"]})
+        for chunk in kept:
+            self._chunks.append(chunk)
+            self.resumed_records += int(chunk["n_records"])
+            for f in chunk["files"]:
+                for name, n in f["tables"].items():
+                    self._rows[name] += int(n)
+                    self.resumed_rows[name] += int(n)
         self._write_manifest("running")
+
+    def _resumable_chunks(self) -> list[dict[str, Any]]:
+        """The chunks of an interrupted run of this same run, intact, in order (E022 if not)."""
+        previous = load_manifest(self.out)
+        if previous is None or previous.get("status") != "running" \
+                or not self.meta.get("grid_sha256"):
+            return []   # nothing interrupted, or a writer that does not say which run it is
+        wanted = {"format": self.format, **{k: self.meta.get(k) for k in RESUME_KEYS}}
+        differ = [f"{k} was {previous.get(k)!r}, now {v!r}" for k, v in wanted.items()
+                  if previous.get(k) != v]
+        if differ:
+            raise ConfigError(Errors.E022.format(folder=self.out, problem="; ".join(differ)))
+        kept = []
+        for chunk in previous.get("chunks", []):
+            files = chunk.get("files", [])
+            intact = all((self.out / f["path"]).is_file()
+                         and (self.out / f["path"]).stat().st_size == f["bytes"] for f in files)
+            if not intact or chunk.get("index") != len(kept) + 1:
+                break   # a later chunk cannot be kept without this one
+            kept.append(chunk)
+        if kept and self.format == "parquet":   # the merge needs the tables' arrow schemas
+            import pyarrow.parquet as pq
+
+            for name in TABLE_NAMES:
+                first = next((f["path"] for f in kept[0]["files"] if name in f["tables"]), None)
+                if first is not None:
+                    self._arrow[name] = pq.read_schema(self.out / first)
+        return kept
 
     # -- set-up -------------------------------------------------------------------------------
     def _check_paths(self) -> None:
@@ -197,16 +249,21 @@ class TableWriter:
             raise fail(getattr(exc, "filename", None) or self.out,
                        exc.strerror or str(exc)) from None
 
-    def _clean(self) -> None:
-        """Remove what an earlier run in this folder wrote: listed files, parts, temp files."""
+    def _clean(self, keep: Collection[str] = ()) -> None:
+        """Remove what an earlier run in this folder wrote: listed files, parts, temp files.
+
+        The parts of the chunks a resumed run keeps (``keep``, paths in the manifest) stay.
+        """
         previous = load_manifest(self.out)
         if previous is not None and "status" in previous:
             for path in owned_files(self.out, previous):
-                path.unlink()
+                if path.relative_to(self.out).as_posix() not in keep:
+                    path.unlink()
         parts = self.out / PARTS
         for name in TABLE_NAMES:
             for path in (parts / name).iterdir():
-                if path.is_file() and path.name.startswith((".part-", "part-")):
+                if path.is_file() and path.name.startswith((".part-", "part-")) \
+                        and path.relative_to(self.out).as_posix() not in keep:
                     path.unlink()
         for path in self.out.iterdir():
             if path.is_file() and _TMP_RE.fullmatch(path.name):
