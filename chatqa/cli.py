@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         "--redact", action="store_true",
         help="mask personal data in the tables too (reports are masked anyway)",
     )
-    score.add_argument("--n-process", type=int, default=1, help="worker processes")
+    score.add_argument("--n-process", type=int, default=None,
+                       help="worker processes (default: every available core)")
     score.add_argument(
         "--resume", action=argparse.BooleanOptionalAction, default=None,
         help="resume an interrupted run in --out (default: when it is the same run); "

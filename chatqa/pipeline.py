@@ -13,13 +13,11 @@ from __future__ import annotations
 import math
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from chatqa.analyzers.base import (
     Analysis,
@@ -57,6 +55,21 @@ from chatqa.truncation import full_text, truncated, truncation_finding
 __all__ = ["ArchiveSummary", "ConversationResult", "Pipeline"]
 
 NAN = math.nan
+
+
+class MessageCount:
+    """The messages of an archive, counted while a first pass reads it (None until then)."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+
+    def counting(self, records: Iterable[Any]) -> Iterator[Any]:
+        """``records`` unchanged; once they are all read, ``total`` holds their messages."""
+        total = 0
+        for record in records:
+            total += len(getattr(record, "messages", ()))
+            yield record
+        self.total = total
 
 
 class Pipeline:
@@ -150,6 +163,27 @@ class Pipeline:
             },
         }
 
+    def prime(self, texts: Iterable[str], lang: str | None = None) -> int:
+        """Analyse advisor ``texts`` into the cache of distinct texts; return how many.
+
+        Run before workers fork with the canned replies of the macro table: each worker
+        inherits their analyses instead of making them again.
+        """
+        lang = lang or self.grid.language
+        if not self.built(lang).message:
+            return 0
+        texts = sorted({t for t in texts if t.strip() and (lang, t) not in self._cache})
+        texts = texts[: self.cache_size]
+        nlp = self.nlp(lang)
+        built = self.built(lang)
+        with nlp.memory_zone():
+            for text, doc in zip(texts, pipe_bounded(nlp, texts), strict=True):
+                try:
+                    self._remember((lang, text), self._analyse_text(built, doc))
+                except Exception:  # noqa: BLE001, S112 - reported where a conversation sends it
+                    continue
+        return len(texts)
+
     def language_of(self, conversation: Conversation) -> str:
         """The conversation's language: its metadata, else detected, else the grid's."""
         return conversation_language(conversation, self.grid.language, self._detector)
@@ -210,7 +244,7 @@ class Pipeline:
         self,
         source: str | Path | Iterable[Conversation],
         *,
-        n_process: int = 1,
+        n_process: int | None = None,
         out: str | Path | None = None,
         format: str = "parquet",
         input_format: str | None = None,
@@ -227,7 +261,10 @@ class Pipeline:
         Args:
             source: a transcript file (format by suffix or ``input_format``) or an iterable of
                 Conversation objects.
-            n_process: worker processes; each loads its own spaCy pipeline.
+            n_process: worker processes; ``None`` (the default) uses every available core.
+                On Linux the workers are forked from this pipeline once it is loaded, so
+                they start at once and share its memory; an archive of one chunk is scored
+                in this process.
             out: a folder to stream the tables to in chunks, so memory stays flat whatever the
                 archive size; the call then returns an :class:`ArchiveSummary`.
             format: output format with ``out`` (``parquet``, ``csv``, ``jsonl``, ``xlsx``).
@@ -260,20 +297,29 @@ class Pipeline:
             if macros == "auto":
                 warnings.warn(Warnings.W004, stacklevel=2)
                 macros = None
-        self.macros = self._macro_table(macros, source, input_format, columns, encoding, out)
+        size = MessageCount()
+        self.macros = self._macro_table(macros, source, input_format, columns, encoding, out,
+                                        size)
+        if isinstance(source, Sequence) and not isinstance(source, str):
+            size.total = sum(len(c.messages) for c in source if isinstance(c, Conversation))
         records = open_records(source, input_format, columns, encoding)
         meta = {**self.meta(), "source": str(source) if isinstance(source, str | Path) else None,
                 "macros": len(self.macros) if self.macros is not None else None}
         return run_archive(
             self, records, meta=meta, n_process=n_process, out=out, format=format,
             chunk_size=chunk_size, progress=progress, redact=redact, macros=self.macros,
-            resume=resume,
+            resume=resume, total_messages=size.total,
         )
 
     def _macro_table(self, macros: MacroTable | str | Path | None, source: Any,
                      input_format: str | None, columns: Mapping[str, str] | None,
-                     encoding: str | None, out: str | Path | None) -> MacroTable | None:
-        """The run's canned replies (see ``score_archive``'s ``macros``)."""
+                     encoding: str | None, out: str | Path | None,
+                     size: MessageCount) -> MacroTable | None:
+        """The run's canned replies (see ``score_archive``'s ``macros``).
+
+        A first pass over the archive, when one is made, also counts its messages into
+        ``size`` (the progress bar's total).
+        """
         if macros is None or isinstance(macros, MacroTable):
             return macros
         if macros != "auto":
@@ -285,7 +331,7 @@ class Pipeline:
             warnings.simplefilter("ignore")  # the scoring pass warns about the records
             records = open_records(source, input_format, columns, encoding)
             return MacroTable.from_conversations(
-                records, min_conversations=self.grid.grid.macro_min_conversations)
+                size.counting(records), min_conversations=self.grid.grid.macro_min_conversations)
 
     # -- one language's conversations ---------------------------------------------------------
     def _score_language(
@@ -410,11 +456,10 @@ class Pipeline:
             for i, values in analysis.message_metrics.items():
                 rows[i].update(values)
         form = fill_form(self.grid, conv, metrics, findings, context.macro_messages)
-        schema = self.schemas["messages"]
-        messages = pd.DataFrame.from_records(rows, columns=list(schema))
         return ConversationResult(
-            conversation_id=conv.id, language=lang, messages=messages.astype(schema),
-            findings=tuple(findings), metrics=metrics, form=form,
+            conversation_id=conv.id, language=lang, message_rows=tuple(rows),
+            message_schema=self.schemas["messages"], findings=tuple(findings), metrics=metrics,
+            form=form,
         )
 
     def _message_analyses(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,14 +22,28 @@ class ConversationResult:
 
     ``messages``: one row per message (metrics NaN where they do not apply); ``findings``:
     located observations; ``metrics``: conversation-level metrics; ``form``: the pre-filled form.
+    The ``messages`` DataFrame is built on first access from ``message_rows``: a batch run
+    builds one frame per chunk from the rows instead (one per conversation cost more than
+    every analyzer but three).
     """
 
     conversation_id: str
     language: str
-    messages: pd.DataFrame
+    message_rows: tuple[dict[str, Any], ...] = field(repr=False)
+    message_schema: Mapping[str, str] = field(repr=False)
     findings: tuple[Finding, ...]
     metrics: dict[str, float]
     form: EvaluationForm
+
+    @cached_property
+    def messages(self) -> pd.DataFrame:
+        """One row per message, with the columns and dtypes of the ``messages`` table."""
+        return message_frame(self.message_rows, self.message_schema)
+
+
+def message_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+    """The ``messages`` table of ``rows`` (one dict per message), typed by ``schema``."""
+    return pd.DataFrame.from_records(list(rows), columns=list(schema)).astype(dict(schema))
 
 
 def redacted(result: ConversationResult, conversation: Conversation) -> ConversationResult:
@@ -53,9 +69,10 @@ def redacted(result: ConversationResult, conversation: Conversation) -> Conversa
         suggestion = None if f.suggestion is None else redact(f.suggestion, names=names)[0]
         findings.append(replace(f, start=start, end=end, text=masked[start:end],
                                 suggestion=suggestion))
-    messages = result.messages.copy()
-    messages["text"] = [masked for masked, _ in texts]
-    customer = messages["role"] == Role.CUSTOMER.value
-    messages.loc[customer & messages["author"].notna(), "author"] = "<NAME>"
-    return replace(result, messages=messages.astype(result.messages.dtypes.to_dict()),
-                   findings=tuple(findings))
+    rows = tuple(
+        {**row, "text": masked,
+         **({"author": "<NAME>"} if row["role"] == Role.CUSTOMER.value
+            and row["author"] is not None else {})}
+        for row, (masked, _) in zip(result.message_rows, texts, strict=True)
+    )
+    return replace(result, message_rows=rows, findings=tuple(findings))

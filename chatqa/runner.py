@@ -1,14 +1,21 @@
 """Run a pipeline over an archive: chunks, worker processes, progress, streaming writes.
 
-``run_archive`` reads records in chunks, scores each chunk (in this process or in a pool of
-forked workers, at most ``2 × n_process`` chunks in flight so memory stays flat), shows a
-progress bar on a terminal, and either collects the tables or streams them to a folder with
-the per-chunk manifest of :class:`chatqa.io.writers.TableWriter`.
+``run_archive`` reads records in chunks (cut by conversations and by text volume, so chunks
+cost about the same), scores each chunk (in this process or in a pool of workers, at most
+``2 × n_process`` chunks in flight so memory stays flat), shows a progress bar on a terminal
+(messages per second, and the time left when the archive's size is known), and either
+collects the tables or streams them to a folder with the per-chunk manifest of
+:class:`chatqa.io.writers.TableWriter`.
+
+Workers on Linux are forked from a pipeline already loaded (spaCy, the grammar checker and
+every analyzer's resources): they start in milliseconds and share its memory pages until they
+write to them. Elsewhere each worker is spawned and loads its own.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -55,10 +62,30 @@ class ArchiveSummary:
         )
 
 
-def check_n_process(n_process: object) -> None:
-    """Raise E105 unless ``n_process`` is a whole number >= 1."""
+#: Characters of text after which a chunk closes before reaching ``chunk_size`` conversations:
+#: long conversations make smaller chunks, so the work of each chunk is about the same.
+CHUNK_CHARS = 400_000
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_n_process(n_process: object) -> int:
+    """``n_process`` as a number of workers: ``None`` is every available core.
+
+    Raises:
+        ConfigError: E105 unless ``n_process`` is None or a whole number >= 1.
+    """
+    if n_process is None:
+        return available_cores()
     if not isinstance(n_process, int) or isinstance(n_process, bool) or n_process < 1:
         raise ConfigError(Errors.E105.format(value=n_process))
+    return n_process
 
 
 def open_records(
@@ -80,16 +107,25 @@ def open_records(
     return iter(source)
 
 
-def chunked(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of ``size`` records (the last one shorter)."""
+def chunked(records: Iterable[Any], size: int,
+            max_chars: int = CHUNK_CHARS) -> Iterator[list[Any]]:
+    """Lists of at most ``size`` records, closed early once they hold ``max_chars`` of text."""
     chunk: list[Any] = []
+    chars = 0
     for record in records:
         chunk.append(record)
-        if len(chunk) >= size:
+        chars += sum(len(m.text) for m in getattr(record, "messages", ()))
+        if len(chunk) >= size or chars >= max_chars:
             yield chunk
             chunk = []
+            chars = 0
     if chunk:
         yield chunk
+
+
+def n_messages(chunk: Iterable[Any]) -> int:
+    """Messages of the conversations of a chunk (records that failed to read have none)."""
+    return sum(len(getattr(record, "messages", ())) for record in chunk)
 
 
 def run_archive(
@@ -97,7 +133,7 @@ def run_archive(
     records: Iterator[Any],
     *,
     meta: Mapping[str, Any],
-    n_process: int = 1,
+    n_process: int | None = None,
     out: str | Path | None = None,
     format: str = "parquet",
     chunk_size: int = 256,
@@ -105,17 +141,19 @@ def run_archive(
     redact: bool = False,
     macros: MacroTable | None = None,
     resume: bool | None = None,
+    total_messages: int | None = None,
 ) -> Tables | ArchiveSummary:
     """Score ``records`` chunk by chunk; return the Tables, or a summary when ``out`` is set.
 
     With ``out``, the run's macro table is written there as ``macros.csv`` first, and an
     interrupted run of the same archive there is resumed (see :class:`TableWriter`): the
-    records its kept chunks hold are read past, not scored again.
+    records its kept chunks hold are read past, not scored again. ``total_messages`` (the
+    archive's, when a first pass counted them) gives the progress bar its time left.
     """
-    check_n_process(n_process)
+    n_process = check_n_process(n_process)
     from tqdm.auto import tqdm
 
-    meta = {**meta, "chunk_size": chunk_size}
+    meta = {**meta, "chunk_size": chunk_size, "chunk_chars": CHUNK_CHARS}
     writer = (TableWriter(out, format, pipeline.schemas, meta=meta, resume=resume)
               if out is not None else None)
     if writer is not None and macros is not None:
@@ -129,12 +167,13 @@ def run_archive(
                   "messages": done["messages"], "findings": done["findings"]}
     started = time.perf_counter()
     bar = tqdm(
-        desc="scoring", unit="conv", disable=None if progress is None else not progress,
+        desc="scoring", unit="msg", unit_scale=True, total=total_messages,
+        initial=counts["messages"], disable=None if progress is None else not progress,
         leave=False, dynamic_ncols=True,
     )
     try:
         for part in _scored_chunks(pipeline, chunked(records, chunk_size), n_process, redact):
-            bar.update(int(part.meta["n_records"]))
+            bar.update(int(part.meta["n_messages"]))
             counts["ok"] += len(part.conversations)
             counts["failed"] += len(part.errors)  # one row per record that failed
             counts["messages"] += len(part.messages)
@@ -160,30 +199,74 @@ def run_archive(
 def _scored_chunks(
     pipeline: Pipeline, chunks: Iterator[list[Any]], n_process: int, redact: bool
 ) -> Iterator[Tables]:
-    if n_process == 1:
-        for chunk in chunks:
-            yield pipeline.score_chunk(chunk, redact=redact)
+    """Each chunk's tables, in order; an archive of one chunk is scored in this process."""
+    first = next(chunks, None)
+    if first is None:
         return
+    try:
+        second = next(chunks, None)
+    except Exception:
+        yield _counted(pipeline.score_chunk(first, redact=redact), first)  # kept, as any chunk
+        raise
+    if n_process == 1 or second is None:
+        for chunk in itertools.chain([first], [second] if second is not None else [], chunks):
+            yield _counted(pipeline.score_chunk(chunk, redact=redact), chunk)
+        return
+    yield from _pooled(pipeline, itertools.chain([first, second], chunks), n_process, redact)
+
+
+def _pooled(pipeline: Pipeline, chunks: Iterator[list[Any]], n_process: int,
+            redact: bool) -> Iterator[Tables]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork on Linux (as spaCy's nlp.pipe does): scripts without a __main__ guard and
-    # notebooks work; spawn elsewhere, where a script needs the guard.
-    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=n_process, mp_context=ctx, initializer=_init_worker,
-        initargs=(pipeline.grid, pipeline.cache_size, pipeline.macros),
-    ) as pool:
-        pending: list[Any] = []
-        for chunk in chunks:
-            pending.append(pool.submit(_score_chunk_in_worker, chunk, redact))
-            if len(pending) >= 2 * n_process:  # bounded in flight: memory stays flat
-                yield pending.pop(0).result()
-        for fut in pending:
-            yield fut.result()
+    global _WORKER
+    # fork on Linux (as spaCy's nlp.pipe does), after loading the pipeline here, so workers
+    # inherit the loaded models; scripts without a __main__ guard and notebooks work. spawn
+    # elsewhere: each worker loads its own, and a script needs the guard.
+    fork = sys.platform == "linux"
+    if fork:
+        pipeline.nlp(pipeline.grid.language)
+        if pipeline.macros is not None:
+            pipeline.prime(pipeline.macros.texts.values())
+        _WORKER = pipeline
+    ctx = mp.get_context("fork" if fork else "spawn")
+    init = ((_keep_forked_worker, ()) if fork else
+            (_init_worker, (pipeline.grid, pipeline.cache_size, pipeline.macros)))
+    try:
+        with ProcessPoolExecutor(max_workers=n_process, mp_context=ctx, initializer=init[0],
+                                 initargs=init[1]) as pool:
+            pending: list[tuple[Any, list[Any]]] = []
+            try:
+                for chunk in chunks:
+                    pending.append((pool.submit(_score_chunk_in_worker, chunk, redact), chunk))
+                    if len(pending) >= 2 * n_process:  # bounded in flight: memory stays flat
+                        future, done = pending.pop(0)
+                        yield _counted(future.result(), done)
+            except Exception:
+                # the archive failed to read on: keep what the workers scored (a resumed run
+                # starts after it), then stop
+                for future, done in pending:
+                    yield _counted(future.result(), done)
+                raise
+            for future, done in pending:
+                yield _counted(future.result(), done)
+    finally:
+        _WORKER = None
+
+
+def _counted(tables: Tables, chunk: list[Any]) -> Tables:
+    """``tables`` with the chunk's message count in ``meta`` (for the progress bar)."""
+    tables.meta["n_messages"] = n_messages(chunk)
+    return tables
 
 
 _WORKER: Pipeline | None = None
+
+
+def _keep_forked_worker() -> None:
+    """A forked worker keeps the pipeline it inherited (loaded before the fork)."""
+    assert _WORKER is not None, "forked without a loaded pipeline"
 
 
 def _init_worker(grid: Grid, cache_size: int, macros: MacroTable | None) -> None:

@@ -74,13 +74,11 @@ class Tables:
         n_records: int,
     ) -> Tables:
         """The tables of scored conversations and of the records that failed (one row each)."""
-        messages = [r.messages for r in results if len(r.messages)]
+        from chatqa.results import message_frame
+
         return cls(
-            messages=(
-                pd.concat(messages, ignore_index=True)
-                .reindex(columns=list(schemas["messages"])).astype(dict(schemas["messages"]))
-                if messages else frame([], schemas["messages"])
-            ),
+            messages=message_frame([row for r in results for row in r.message_rows],
+                                   schemas["messages"]),
             findings=frame(
                 (finding_row(r.conversation_id, f) for r in results for f in r.findings),
                 schemas["findings"],
@@ -142,12 +140,11 @@ def finding_row(conversation_id: str, f: Finding) -> dict[str, Any]:
 
 def conversation_row(r: ConversationResult) -> dict[str, Any]:
     """One row of the ``conversations`` table."""
-    roles = r.messages["role"]
     return {
         "conversation_id": r.conversation_id,
         "language": r.language,
-        "n_messages": len(r.messages),
-        "n_advisor_messages": int((roles == "advisor").sum()),
+        "n_messages": len(r.message_rows),
+        "n_advisor_messages": sum(row["role"] == "advisor" for row in r.message_rows),
         "reviewable": r.form.reviewable,
         "reviewable_reason": r.form.reviewable_reason,
         "overall_score": r.form.overall.score,

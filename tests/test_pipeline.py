@@ -93,7 +93,7 @@ def test_pipeline_bad_conversation_goes_to_errors_and_the_run_goes_on(pipe, tmp_
 
 def test_pipeline_n_process_gives_the_same_tables(pipe, tmp_path):
     src = _jsonl(tmp_path / "a.jsonl", [_conv(f"c{i}", 20 + i) for i in range(9)])
-    one = pipe.score_archive(src, progress=False, chunk_size=2)
+    one = pipe.score_archive(src, progress=False, chunk_size=2, n_process=1)
     two = pipe.score_archive(src, progress=False, chunk_size=2, n_process=2)
     for name in TABLE_NAMES:
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))

@@ -134,7 +134,7 @@ def _commit(tmp: Path, path: Path) -> None:
 
 #: What must be equal for an interrupted run to be resumed: the same grid file, chatqa,
 #: source, chunk size and macro table (and the same format).
-RESUME_KEYS = ("chatqa_version", "grid_sha256", "source", "chunk_size", "macros")
+RESUME_KEYS = ("chatqa_version", "grid_sha256", "source", "chunk_size", "chunk_chars", "macros")
 
 
 class TableWriter:
