@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
         help="resume an interrupted run in --out (default: when it is the same run); "
              "--no-resume starts over",
     )
+    score.add_argument(
+        "--append", action="store_true",
+        help="add this archive to the dataset in --out as new partitions by date, nothing "
+             "rescored (chatqa.io.dataset)",
+    )
     score.add_argument("--chunk-size", type=int, default=256, help="conversations per chunk")
     score.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -143,6 +148,7 @@ def _score(args: argparse.Namespace) -> int:
         args.archive, out=args.out, format=args.format, input_format=args.input_format,
         columns=columns or None, encoding=args.encoding,
         n_process=args.n_process, chunk_size=args.chunk_size, progress=args.progress,
+        append=args.append,
         redact=args.redact, resume=args.resume,
     )
     print(summary)

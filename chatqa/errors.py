@@ -80,6 +80,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "with the same grid, chatqa version, source, format and chunk size, or start over "
         "with resume=False (`chatqa score --no-resume`), or score into another folder."
     )
+    E023 = (
+        "Cannot append to '{folder}': {problem}. Append only to a folder made by `chatqa score "
+        "--append` (or an empty one), with the same grid, chatqa version and format."
+    )
 
     # E1xx: pipeline and registry
     E101 = (

@@ -147,6 +147,22 @@ class MacroTable:
                    min_conversations=base.min_conversations if base else
                    DEFAULT_MIN_CONVERSATIONS)
 
+    def updated(self, other: MacroTable) -> MacroTable:
+        """This table with ``other``'s counts added (an appended archive's, say).
+
+        This table keeps only its macros, so a text seen here fewer times than the threshold
+        is counted from ``other`` alone; library texts stay macros.
+        """
+        counts = dict(self.conversations)
+        examples = dict(self.texts)
+        sources = dict(self.sources)
+        for key, n in other.conversations.items():
+            counts[key] = counts.get(key, 0) + n
+            examples.setdefault(key, other.texts.get(key, ""))
+            if other.sources.get(key) == "library":
+                sources[key] = "library"
+        return MacroTable(counts, examples, sources, min_conversations=self.min_conversations)
+
     # -- the file beside the tables ---------------------------------------------------------------
     def write_csv(self, path: str | Path) -> Path:
         """Write the table as CSV (``key, conversations, source, text``); returns the path."""

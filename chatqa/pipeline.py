@@ -38,7 +38,14 @@ from chatqa.analyzers.building import (
     checked,
     specs_of_level,
 )
-from chatqa.errors import AnalyzerError, ChatQAError, Errors, TranscriptError, Warnings
+from chatqa.errors import (
+    AnalyzerError,
+    ChatQAError,
+    ConfigError,
+    Errors,
+    TranscriptError,
+    Warnings,
+)
 from chatqa.evaluation.filling import fill_form
 from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.evaluation.rules import get_rule
@@ -255,6 +262,7 @@ class Pipeline:
         redact: bool = False,
         macros: MacroTable | str | Path | None = "auto",
         resume: bool | None = None,
+        append: bool = False,
     ) -> Tables | ArchiveSummary:
         """Score every conversation of an archive; bad records go to the ``errors`` table.
 
@@ -288,6 +296,10 @@ class Pipeline:
                 table is resumed: its chunks written are kept, their records not scored
                 again. ``None`` resumes it, and refuses (``E022``) an interrupted run that
                 differs; ``False`` starts over.
+            append: with ``out``, add this archive to the dataset there as new partitions
+                (by conversation date; :mod:`chatqa.io.dataset`), the folder's macro table
+                updated with this archive's counts, nothing already there scored again. An
+                archive appended before is refused (``E023``).
 
         Returns:
             The :class:`Tables` of the run, or an :class:`ArchiveSummary` when ``out`` is set.
@@ -297,9 +309,11 @@ class Pipeline:
             if macros == "auto":
                 warnings.warn(Warnings.W004, stacklevel=2)
                 macros = None
+        if append and out is None:
+            raise ConfigError(Errors.E023.format(folder=None, problem="append needs out="))
         size = MessageCount()
         self.macros = self._macro_table(macros, source, input_format, columns, encoding, out,
-                                        size)
+                                        size, append)
         if isinstance(source, Sequence) and not isinstance(source, str):
             size.total = sum(len(c.messages) for c in source if isinstance(c, Conversation))
         records = open_records(source, input_format, columns, encoding)
@@ -308,30 +322,36 @@ class Pipeline:
         return run_archive(
             self, records, meta=meta, n_process=n_process, out=out, format=format,
             chunk_size=chunk_size, progress=progress, redact=redact, macros=self.macros,
-            resume=resume, total_messages=size.total,
+            resume=resume, total_messages=size.total, append=append,
         )
 
     def _macro_table(self, macros: MacroTable | str | Path | None, source: Any,
                      input_format: str | None, columns: Mapping[str, str] | None,
                      encoding: str | None, out: str | Path | None,
-                     size: MessageCount) -> MacroTable | None:
+                     size: MessageCount, append: bool = False) -> MacroTable | None:
         """The run's canned replies (see ``score_archive``'s ``macros``).
 
         A first pass over the archive, when one is made, also counts its messages into
-        ``size`` (the progress bar's total).
+        ``size`` (the progress bar's total). Appending to a dataset, the folder's table is
+        updated with this archive's counts.
         """
         if macros is None or isinstance(macros, MacroTable):
             return macros
         if macros != "auto":
             return MacroTable.from_library(macros)
         saved = Path(out) / MACROS_FILE if out is not None else None
-        if saved is not None and saved.is_file():
+        if saved is not None and saved.is_file() and not append:
             return MacroTable.read_csv(saved)  # a resumed run: the same table
+        threshold = self.grid.grid.macro_min_conversations
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the scoring pass warns about the records
-            records = open_records(source, input_format, columns, encoding)
-            return MacroTable.from_conversations(
-                size.counting(records), min_conversations=self.grid.grid.macro_min_conversations)
+            records = size.counting(open_records(source, input_format, columns, encoding))
+            if not append:
+                return MacroTable.from_conversations(records, min_conversations=threshold)
+            counted = MacroTable.from_conversations(records, min_conversations=1)
+        before = MacroTable.read_csv(saved) if saved is not None and saved.is_file() else \
+            MacroTable(min_conversations=threshold)
+        return before.updated(counted)
 
     # -- one language's conversations ---------------------------------------------------------
     def _score_language(

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatqa.errors import ConfigError, Errors
+from chatqa.io.dataset import DatasetAppender, conversation_date, file_sha256
 from chatqa.io.writers import TableWriter
 from chatqa.macros import MACROS_FILE, MacroTable
+from chatqa.model import Conversation
 from chatqa.tables import Tables
 
 if TYPE_CHECKING:
@@ -142,21 +144,30 @@ def run_archive(
     macros: MacroTable | None = None,
     resume: bool | None = None,
     total_messages: int | None = None,
+    append: bool = False,
 ) -> Tables | ArchiveSummary:
     """Score ``records`` chunk by chunk; return the Tables, or a summary when ``out`` is set.
 
     With ``out``, the run's macro table is written there as ``macros.csv`` first, and an
     interrupted run of the same archive there is resumed (see :class:`TableWriter`): the
     records its kept chunks hold are read past, not scored again. ``total_messages`` (the
-    archive's, when a first pass counted them) gives the progress bar its time left.
+    archive's, when a first pass counted them) gives the progress bar its time left. With
+    ``append``, the tables go to new partitions of the dataset in ``out``
+    (:class:`chatqa.io.dataset.DatasetAppender`) and its macro table is replaced by the
+    run's once the run is listed.
     """
     n_process = check_n_process(n_process)
     from tqdm.auto import tqdm
 
     meta = {**meta, "chunk_size": chunk_size, "chunk_chars": CHUNK_CHARS}
-    writer = (TableWriter(out, format, pipeline.schemas, meta=meta, resume=resume)
-              if out is not None else None)
-    if writer is not None and macros is not None:
+    writer: TableWriter | DatasetAppender | None = None
+    if append:
+        source = meta.get("source")
+        writer = DatasetAppender(out, format, pipeline.schemas, meta,
+                                 file_sha256(source) if source else None)
+    elif out is not None:
+        writer = TableWriter(out, format, pipeline.schemas, meta=meta, resume=resume)
+    if writer is not None and macros is not None and not append:
         macros.write_csv(Path(out) / MACROS_FILE)
     parts: list[Tables] = []
     counts = {"ok": 0, "failed": 0, "messages": 0, "findings": 0}
@@ -186,6 +197,8 @@ def run_archive(
         bar.close()
     if writer is not None:
         files = writer.close(dict(meta))
+        if append and macros is not None:  # only once the run is in the dataset
+            macros.write_csv(Path(out) / MACROS_FILE)
         return ArchiveSummary(
             counts["ok"], counts["failed"], counts["messages"], counts["findings"],
             counts["failed"], time.perf_counter() - started, Path(out), tuple(files),
@@ -256,8 +269,13 @@ def _pooled(pipeline: Pipeline, chunks: Iterator[list[Any]], n_process: int,
 
 
 def _counted(tables: Tables, chunk: list[Any]) -> Tables:
-    """``tables`` with the chunk's message count in ``meta`` (for the progress bar)."""
+    """``tables`` with the chunk's message count and its conversations' dates in ``meta``.
+
+    The count feeds the progress bar, the dates a dataset's partitions.
+    """
     tables.meta["n_messages"] = n_messages(chunk)
+    tables.meta["dates"] = {r.id: conversation_date(r) for r in chunk
+                            if isinstance(r, Conversation)}
     return tables
 
 

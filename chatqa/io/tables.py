@@ -61,6 +61,10 @@ def read_tables(folder: str | os.PathLike[str]) -> Tables:
     manifest = load_manifest(folder)
     if manifest is None:
         raise refuse(f"its manifest ({MANIFEST}) is not a JSON object")
+    if manifest.get("layout") == "dataset":
+        from chatqa.io.dataset import read_dataset
+
+        return read_dataset(folder, read_tables)
     status = manifest.get("status")
     chunks = entries(manifest.get("chunks"))
     if status == "running":
