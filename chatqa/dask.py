@@ -55,6 +55,7 @@ from chatqa.evaluation.grid import Grid, load_grid
 from chatqa.io.records import as_id, build_conversation, id_problem
 from chatqa.macros import MACROS_FILE, MacroTable, advisor_text_keys
 from chatqa.model import Conversation
+from chatqa.runner import DEFAULT_CACHE_SIZE
 from chatqa.tables import Tables
 
 if TYPE_CHECKING:
@@ -157,11 +158,11 @@ class PipelineSpec:
     macros: MacroTable | None
     grid_sha256: str
     macros_sha256: str
-    cache_size: int = 200_000
+    cache_size: int = DEFAULT_CACHE_SIZE
 
     @classmethod
     def of(cls, grid: str | Path | Grid, macros: MacroTable | None = None, *,
-           cache_size: int = 200_000) -> PipelineSpec:
+           cache_size: int = DEFAULT_CACHE_SIZE) -> PipelineSpec:
         """The spec of a grid (name, path or Grid) and a macro table, with their hashes."""
         grid = grid if isinstance(grid, Grid) else load_grid(grid)
         grid_sha = grid.sha256 or hashlib.sha256(grid.model_dump_json().encode()).hexdigest()
@@ -527,7 +528,7 @@ def score(
     message_columns: Sequence[str] = (),
     shuffle: bool | None = None,
     chunk_size: int = 256,
-    cache_size: int = 200_000,
+    cache_size: int = DEFAULT_CACHE_SIZE,
     **read_options: Any,
 ) -> DaskTables:
     """Score an archive on the current Dask scheduler; return the five tables, lazily.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -55,28 +55,20 @@ from chatqa.macros import MACROS_FILE, MacroTable
 from chatqa.model import Conversation, Finding, Role
 from chatqa.nlp import pipe_bounded
 from chatqa.results import ConversationResult, redacted
-from chatqa.runner import ArchiveSummary, check_n_process, open_records, run_archive
+from chatqa.runner import (
+    DEFAULT_CACHE_SIZE,
+    ArchiveSize,
+    ArchiveSummary,
+    check_n_process,
+    open_records,
+    run_archive,
+)
 from chatqa.tables import Tables, table_schemas
 from chatqa.truncation import full_text, truncated, truncation_finding
 
 __all__ = ["ArchiveSummary", "ConversationResult", "Pipeline"]
 
 NAN = math.nan
-
-
-class MessageCount:
-    """The messages of an archive, counted while a first pass reads it (None until then)."""
-
-    def __init__(self) -> None:
-        self.total: int | None = None
-
-    def counting(self, records: Iterable[Any]) -> Iterator[Any]:
-        """``records`` unchanged; once they are all read, ``total`` holds their messages."""
-        total = 0
-        for record in records:
-            total += len(getattr(record, "messages", ()))
-            yield record
-        self.total = total
 
 
 class Pipeline:
@@ -91,7 +83,7 @@ class Pipeline:
             the archive when none is given.
     """
 
-    def __init__(self, grid: Grid, *, cache_size: int = 200_000,
+    def __init__(self, grid: Grid, *, cache_size: int = DEFAULT_CACHE_SIZE,
                  macros: MacroTable | None = None) -> None:
         self.grid = grid
         self.cache_size = cache_size
@@ -169,6 +161,17 @@ class Pipeline:
                 lang: dict(b.unavailable) for lang, b in self._analyzers.items() if b.unavailable
             },
         }
+
+    def load(self) -> Pipeline:
+        """Load now what is otherwise loaded on first use; returns the pipeline.
+
+        spaCy, the analyzers' resources and the language detector: done before workers fork,
+        so that they share it all.
+        """
+        self.nlp(self.grid.language)
+        if self._detector is not None:
+            self._detector.detect("bonjour, hello")
+        return self
 
     def prime(self, texts: Iterable[str], lang: str | None = None) -> int:
         """Analyse advisor ``texts`` into the cache of distinct texts; return how many.
@@ -311,29 +314,29 @@ class Pipeline:
                 macros = None
         if append and out is None:
             raise ConfigError(Errors.E023.format(folder=None, problem="append needs out="))
-        size = MessageCount()
+        size = ArchiveSize()
         self.macros = self._macro_table(macros, source, input_format, columns, encoding, out,
                                         size, append)
         if isinstance(source, Sequence) and not isinstance(source, str):
-            size.total = sum(len(c.messages) for c in source if isinstance(c, Conversation))
+            size.count(source)
         records = open_records(source, input_format, columns, encoding)
         meta = {**self.meta(), "source": str(source) if isinstance(source, str | Path) else None,
                 "macros": len(self.macros) if self.macros is not None else None}
         return run_archive(
             self, records, meta=meta, n_process=n_process, out=out, format=format,
             chunk_size=chunk_size, progress=progress, redact=redact, macros=self.macros,
-            resume=resume, total_messages=size.total, append=append,
+            resume=resume, size=size, append=append,
         )
 
     def _macro_table(self, macros: MacroTable | str | Path | None, source: Any,
                      input_format: str | None, columns: Mapping[str, str] | None,
                      encoding: str | None, out: str | Path | None,
-                     size: MessageCount, append: bool = False) -> MacroTable | None:
+                     size: ArchiveSize, append: bool = False) -> MacroTable | None:
         """The run's canned replies (see ``score_archive``'s ``macros``).
 
-        A first pass over the archive, when one is made, also counts its messages into
-        ``size`` (the progress bar's total). Appending to a dataset, the folder's table is
-        updated with this archive's counts.
+        A first pass over the archive, when one is made, also counts it into ``size`` (the
+        progress bar's total, the chunks' size). Appending to a dataset, the folder's table
+        is updated with this archive's counts.
         """
         if macros is None or isinstance(macros, MacroTable):
             return macros

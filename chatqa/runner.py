@@ -15,6 +15,7 @@ write to them. Elsewhere each worker is spawned and loads its own.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import sys
 import time
@@ -64,6 +65,12 @@ class ArchiveSummary:
         )
 
 
+#: Distinct advisor texts whose analyses a process keeps. Canned replies are the texts that
+#: repeat, and they number in the hundreds or thousands; beyond that the cache only grows
+#: (100,000 analyses are about 100 MB), so it is kept well below an archive's size.
+DEFAULT_CACHE_SIZE = 20_000
+
+
 #: Characters of text after which a chunk closes before reaching ``chunk_size`` conversations:
 #: long conversations make smaller chunks, so the work of each chunk is about the same.
 CHUNK_CHARS = 400_000
@@ -75,6 +82,38 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+class ArchiveSize:
+    """Records and messages of an archive, counted while a first pass reads it (None before).
+
+    The progress bar takes the messages as its total (hence a time left); with several
+    workers, chunks are made small enough that every worker gets several.
+    """
+
+    def __init__(self) -> None:
+        self.records: int | None = None
+        self.messages: int | None = None
+
+    def counting(self, records: Iterable[Any]) -> Iterator[Any]:
+        """``records`` unchanged; once they are all read, the counts are set."""
+        n_records = n_messages = 0
+        for record in records:
+            n_records += 1
+            n_messages += len(getattr(record, "messages", ()))
+            yield record
+        self.records, self.messages = n_records, n_messages
+
+    def count(self, records: Iterable[Any]) -> None:
+        """Count ``records`` (a list already in memory)."""
+        for _ in self.counting(records):
+            pass
+
+    def chunk_size(self, chunk_size: int, n_process: int) -> int:
+        """``chunk_size``, made smaller when that leaves fewer than 4 chunks per worker."""
+        if n_process == 1 or not self.records:
+            return chunk_size
+        return max(1, min(chunk_size, math.ceil(self.records / (4 * n_process))))
 
 
 def check_n_process(n_process: object) -> int:
@@ -143,15 +182,16 @@ def run_archive(
     redact: bool = False,
     macros: MacroTable | None = None,
     resume: bool | None = None,
-    total_messages: int | None = None,
+    size: ArchiveSize | None = None,
     append: bool = False,
 ) -> Tables | ArchiveSummary:
     """Score ``records`` chunk by chunk; return the Tables, or a summary when ``out`` is set.
 
     With ``out``, the run's macro table is written there as ``macros.csv`` first, and an
     interrupted run of the same archive there is resumed (see :class:`TableWriter`): the
-    records its kept chunks hold are read past, not scored again. ``total_messages`` (the
-    archive's, when a first pass counted them) gives the progress bar its time left. With
+    records its kept chunks hold are read past, not scored again. ``size`` (the archive's,
+    when a first pass counted it) gives the progress bar its time left, and with several
+    workers makes chunks small enough that each worker gets several. With
     ``append``, the tables go to new partitions of the dataset in ``out``
     (:class:`chatqa.io.dataset.DatasetAppender`) and its macro table is replaced by the
     run's once the run is listed.
@@ -178,12 +218,13 @@ def run_archive(
                   "messages": done["messages"], "findings": done["findings"]}
     started = time.perf_counter()
     bar = tqdm(
-        desc="scoring", unit="msg", unit_scale=True, total=total_messages,
+        desc="scoring", unit="msg", unit_scale=True, total=size.messages if size else None,
         initial=counts["messages"], disable=None if progress is None else not progress,
         leave=False, dynamic_ncols=True,
     )
     try:
-        for part in _scored_chunks(pipeline, chunked(records, chunk_size), n_process, redact):
+        chunks = chunked(records, size.chunk_size(chunk_size, n_process) if size else chunk_size)
+        for part in _scored_chunks(pipeline, chunks, n_process, redact):
             bar.update(int(part.meta["n_messages"]))
             counts["ok"] += len(part.conversations)
             counts["failed"] += len(part.errors)  # one row per record that failed
@@ -239,7 +280,7 @@ def _pooled(pipeline: Pipeline, chunks: Iterator[list[Any]], n_process: int,
     # elsewhere: each worker loads its own, and a script needs the guard.
     fork = sys.platform == "linux"
     if fork:
-        pipeline.nlp(pipeline.grid.language)
+        pipeline.load()
         if pipeline.macros is not None:
             pipeline.prime(pipeline.macros.texts.values())
         _WORKER = pipeline

@@ -94,3 +94,20 @@ def test_prime_fills_the_cache_with_the_canned_replies(make_conversation):
     other = chatqa.Pipeline.from_grid("fr_chat").score(conv)
     pd.testing.assert_frame_equal(primed.messages, other.messages)
     assert primed.findings == other.findings
+
+
+def test_chunks_shrink_so_that_every_worker_gets_several(pipe):
+    size = runner.ArchiveSize()
+    size.count(chatqa.read_transcripts(ARCHIVE))
+    assert (size.records, size.messages) == (10, 82)
+    assert size.chunk_size(256, 1) == 256           # one process: as asked
+    assert size.chunk_size(256, 2) == 2             # 10 records, 2 workers: 4 chunks each
+    assert size.chunk_size(1, 2) == 1
+    assert runner.ArchiveSize().chunk_size(256, 2) == 256  # size unknown: as asked
+
+
+def test_load_builds_the_language_detector_before_workers_fork():
+    fresh = chatqa.Pipeline.from_grid("fr_chat")
+    assert fresh._detector is not None and "_detector" not in vars(fresh._detector)
+    assert fresh.load() is fresh
+    assert "_detector" in vars(fresh._detector) and "fr" in fresh._nlp  # built, loaded
