@@ -92,7 +92,7 @@ def child(archive: str, grid: str, n_process: int, out: str | None) -> None:
     import chatqa
 
     pipe = chatqa.Pipeline.from_grid(grid)
-    pipe.nlp(pipe.grid.language)  # spaCy, the checker, every analyzer's resources
+    pipe.load()  # spaCy, the checker, every analyzer's resources, the language detector
     startup = time.perf_counter() - t0
     kw = {"out": out} if out else {}
     result = pipe.score_archive(archive, progress=False, n_process=n_process, **kw)

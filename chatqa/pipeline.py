@@ -173,27 +173,6 @@ class Pipeline:
             self._detector.detect("bonjour, hello")
         return self
 
-    def prime(self, texts: Iterable[str], lang: str | None = None) -> int:
-        """Analyse advisor ``texts`` into the cache of distinct texts; return how many.
-
-        Run before workers fork with the canned replies of the macro table: each worker
-        inherits their analyses instead of making them again.
-        """
-        lang = lang or self.grid.language
-        if not self.built(lang).message:
-            return 0
-        texts = sorted({t for t in texts if t.strip() and (lang, t) not in self._cache})
-        texts = texts[: self.cache_size]
-        nlp = self.nlp(lang)
-        built = self.built(lang)
-        with nlp.memory_zone():
-            for text, doc in zip(texts, pipe_bounded(nlp, texts), strict=True):
-                try:
-                    self._remember((lang, text), self._analyse_text(built, doc))
-                except Exception:  # noqa: BLE001, S112 - reported where a conversation sends it
-                    continue
-        return len(texts)
-
     def language_of(self, conversation: Conversation) -> str:
         """The conversation's language: its metadata, else detected, else the grid's."""
         return conversation_language(conversation, self.grid.language, self._detector)

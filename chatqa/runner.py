@@ -281,8 +281,6 @@ def _pooled(pipeline: Pipeline, chunks: Iterator[list[Any]], n_process: int,
     fork = sys.platform == "linux"
     if fork:
         pipeline.load()
-        if pipeline.macros is not None:
-            pipeline.prime(pipeline.macros.texts.values())
         _WORKER = pipeline
     ctx = mp.get_context("fork" if fork else "spawn")
     init = ((_keep_forked_worker, ()) if fork else

@@ -83,19 +83,6 @@ def test_a_source_that_fails_keeps_the_chunks_the_workers_scored(pipe, tmp_path)
     assert sum(c["n_records"] for c in manifest["chunks"]) == 6  # three whole chunks
 
 
-def test_prime_fills_the_cache_with_the_canned_replies(make_conversation):
-    fresh = chatqa.Pipeline.from_grid("fr_chat")
-    texts = ["Bonjour, je suis Julie, que puis-je faire pour vous ?", "Bonne journée !"]
-    assert fresh.prime([*texts, texts[0], "  "]) == 2
-    assert fresh.prime(texts) == 0  # already there
-    conv = make_conversation(("customer", 0, "Bonjour"), ("advisor", 30, texts[0]),
-                             language="fr")
-    primed = fresh.score(conv)
-    other = chatqa.Pipeline.from_grid("fr_chat").score(conv)
-    pd.testing.assert_frame_equal(primed.messages, other.messages)
-    assert primed.findings == other.findings
-
-
 def test_chunks_shrink_so_that_every_worker_gets_several(pipe):
     size = runner.ArchiveSize()
     size.count(chatqa.read_transcripts(ARCHIVE))
