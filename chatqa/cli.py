@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         help="mask personal data in the tables too (reports are masked anyway)",
     )
     score.add_argument("--n-process", type=int, default=None,
-                       help="worker processes (default: every available core)")
+                       help="worker processes (default: every available core on Linux, "
+                            "1 elsewhere)")
     score.add_argument(
         "--resume", action=argparse.BooleanOptionalAction, default=None,
         help="resume an interrupted run in --out (default: when it is the same run); "

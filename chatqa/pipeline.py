@@ -251,7 +251,9 @@ class Pipeline:
         Args:
             source: a transcript file (format by suffix or ``input_format``) or an iterable of
                 Conversation objects.
-            n_process: worker processes; ``None`` (the default) uses every available core.
+            n_process: worker processes; ``None`` (the default) uses every available core on
+                Linux, one process elsewhere (where workers are spawned, a script needs the
+                ``__main__`` guard: ask for them explicitly).
                 On Linux the workers are forked from this pipeline once it is loaded, so
                 they start at once and share its memory; an archive of one chunk is scored
                 in this process.

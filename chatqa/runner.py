@@ -117,13 +117,16 @@ class ArchiveSize:
 
 
 def check_n_process(n_process: object) -> int:
-    """``n_process`` as a number of workers: ``None`` is every available core.
+    """``n_process`` as a number of workers: ``None`` is every available core on Linux.
+
+    Elsewhere ``None`` is one process: workers are spawned there, and a script without the
+    ``if __name__ == "__main__":`` guard would fail on the first multi-chunk archive.
 
     Raises:
         ConfigError: E105 unless ``n_process`` is None or a whole number >= 1.
     """
     if n_process is None:
-        return available_cores()
+        return available_cores() if sys.platform == "linux" else 1
     if not isinstance(n_process, int) or isinstance(n_process, bool) or n_process < 1:
         raise ConfigError(Errors.E105.format(value=n_process))
     return n_process

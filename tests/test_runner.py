@@ -43,9 +43,12 @@ def test_forked_workers_use_the_pipeline_loaded_before_the_fork(tmp_path, monkey
     assert runner._WORKER is None  # the parent forgets the pipeline it lent the workers
 
 
-def test_n_process_none_is_every_available_core():
-    assert runner.check_n_process(None) == runner.available_cores() >= 1
+def test_n_process_none_is_every_available_core_on_linux_and_one_elsewhere(monkeypatch):
     assert runner.check_n_process(3) == 3
+    monkeypatch.setattr(runner.sys, "platform", "linux")
+    assert runner.check_n_process(None) == runner.available_cores() >= 1
+    monkeypatch.setattr(runner.sys, "platform", "darwin")  # workers would be spawned there
+    assert runner.check_n_process(None) == 1
 
 
 def test_chunks_close_at_the_text_budget(pipe):
