@@ -31,6 +31,8 @@ ORDER = ["a_ameliorer", "bon", "exceptionnel"]
 FEATURES = ("empathy_answered_ratio", "unprompted_empathy_markers", "empathy_opportunities",
             "findings:marker.empathy")
 SWITCH = '[criteria.empathie]\nrule = "model"\nmodel = "{model}"\nmetrics = []\n'
+#: the two lines of docs/rollup.md that switch fr_chat's clarte to the model shipped with chatqa
+SHIPPED = '[criteria.clarte]\nrule = "model"\nmodel = "chatqa:models/fr_chat/clarte.joblib"\n'
 
 
 @pytest.fixture(scope="module")
@@ -222,13 +224,13 @@ def test_model_rule_loads_a_file_once_per_version(saved, tmp_path, monkeypatch):
     monkeypatch.setattr(grid_rule, "_CHECKED", {})
     copy = tmp_path / "empathie.joblib"
     shutil.copy(model_file(saved), copy)
-    path = write_grid(tmp_path, SWITCH.format(model="empathie.joblib"))
+    path = write_grid(tmp_path, SWITCH.format(model="empathie.joblib") + SHIPPED)
     metrics = {"unprompted_empathy_markers": 1.0, "empathy_opportunities": 0.0}
     for _ in range(2):
         grid = load_grid(path)                       # checked at load
         for _ in range(3):
             propose_form_levels(grid, metrics, [])    # and used
-    # (fr_chat's own clarte model, shipped with chatqa, loads once too)
+    # (the clarte model shipped with chatqa, which the grid switches to, loads once too)
     assert [p for p in loads if p == copy] == [copy]
     assert len(loads) == 2
     stat = copy.stat()
@@ -345,7 +347,22 @@ def test_model_rule_a_child_switching_the_rule_drops_the_parents_rule_settings(t
 def test_model_rule_a_grid_extending_the_models_grid_uses_it(saved, tmp_path):
     # a client's grid named otherwise, extending fr_chat, takes fr_chat's models: its own
     # empathie model and the clarte model shipped with chatqa
-    grid = load_grid(write_grid(tmp_path, SWITCH.format(model=model_file(saved)),
+    grid = load_grid(write_grid(tmp_path, SWITCH.format(model=model_file(saved)) + SHIPPED,
                                 'name = "client_x"'))
     assert grid.name == "client_x" and grid.grid.lineage == ("fr_chat",)
     assert grid.criteria["empathie"].rule == grid.criteria["clarte"].rule == "model"
+
+
+
+def test_model_rule_the_shipped_clarte_model_is_two_lines_away(tmp_path):
+    # fr_chat proposes clarte by its thresholds; the documented child grid by the model
+    assert load_grid("fr_chat").criteria["clarte"].rule == "thresholds"
+    grid = load_grid(write_grid(tmp_path, SHIPPED, ""))
+    metrics = {"clarity_issues_per_100_words": 0.0, "sentence_words_mean": 12.0,
+               "lix_score": 30.0, "own_words": 80.0}
+    proposal = propose_form_levels(grid, metrics, [])["clarte"]
+    assert proposal.rule == "model" and proposal.confidence_kind == "model"
+    assert proposal.level in ORDER and 1 / 3 <= proposal.confidence <= 1
+    # fr_chat's rule on the same metrics: the worst band, LIX 30 in « bon » [22, 32)
+    rule = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
+    assert (rule.rule, rule.level) == ("thresholds", "bon")
