@@ -242,6 +242,17 @@ def politeness() -> None:
         with_marker = sum(1 for c in found if c["marker.courtesy"] or c["marker.negative"])
         print(f"   {path.name:40} n={len(rows):5d}  rho={spearman(x, y):+.3f}  ({target}; "
               f"{with_marker} texts with a marker)")
+        if path.name == "tydip_fr.csv":
+            # half A (crc32 of the sentence even) was read to write French patterns;
+            # half B never was
+            for name, keep in (("half A, read", 0), ("half B, not read", 1)):
+                idx = [i for i, t in enumerate(texts)
+                       if zlib.crc32(t.encode("utf-8")) % 2 == keep]
+                rho = spearman([x[i] for i in idx], [y[i] for i in idx])
+                marked = sum(1 for i in idx
+                             if found[i]["marker.courtesy"] or found[i]["marker.negative"])
+                print(f"     {name:17} n={len(idx):5d}  rho={rho:+.3f}  "
+                      f"({marked} texts with a marker)")
 
 
 def empathy() -> None:
