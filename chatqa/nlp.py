@@ -51,6 +51,18 @@ def _load_nlp(lang: str, model: str | None) -> Language:
     return nlp
 
 
+def light_pipeline(nlp: Language) -> Language:
+    """A tokenizer and a punctuation sentencizer sharing ``nlp``'s vocabulary and tokenizer.
+
+    For the messages whose analyzers read only tokens and sentence starts (a conduct
+    analyzer's customer emotions): the same tokens as ``nlp``, at a hundredth of its cost.
+    """
+    light = spacy.blank(nlp.lang, vocab=nlp.vocab)
+    light.tokenizer = nlp.tokenizer
+    light.add_pipe("sentencizer")
+    return light
+
+
 def assigned_attributes(nlp: Language) -> set[str]:
     """The token / doc attributes ``nlp`` sets, in the ``requires`` vocabulary of analyzers."""
     attrs: set[str] = {"token.text", "token.orth", "doc.text"}

@@ -89,6 +89,7 @@ class Pipeline:
         self.cache_size = cache_size
         self.macros = macros
         self._nlp: dict[str, Any] = {}
+        self._light_nlp: dict[str, Any] = {}  # per language: tokens and sentences only
         self._analyzers: dict[str, BuiltAnalyzers] = {}
         self._cache: OrderedDict[tuple[str, str], tuple[Analysis, ...]] = OrderedDict()
         detect = tuple(grid.grid.detect_languages)
@@ -133,11 +134,12 @@ class Pipeline:
         need the pipeline (:class:`~chatqa.analyzers.base.InitializableAnalyzer`).
         """
         if lang not in self._nlp:
-            from chatqa.nlp import load_nlp
+            from chatqa.nlp import light_pipeline, load_nlp
 
             nlp = load_nlp(lang, self.grid.nlp.get("models", {}).get(lang))
             check_requirements(nlp, self.built(lang).all)
             self._analyzers[lang] = self.built(lang).initialized(nlp)
+            self._light_nlp[lang] = light_pipeline(nlp)
             self._nlp[lang] = nlp
         return self._nlp[lang]
 
@@ -344,27 +346,35 @@ class Pipeline:
         built = self.built(lang)
         conversations = [truncated(c, self.grid.grid.max_message_chars) for c in conversations]
         parse_roles = self._parse_roles(built)
+        light_roles = self._light_roles(built, parse_roles)
         advisor_texts = {
             m.text for c in conversations for m in c.messages if m.role is Role.ADVISOR
         }
         other_texts = {
             m.text for c in conversations for m in c.messages
-            if m.role in parse_roles and m.role is not Role.ADVISOR
+            if m.role in parse_roles - light_roles and m.role is not Role.ADVISOR
         }
         to_parse = sorted(
             (advisor_texts if Role.ADVISOR in parse_roles
              else {t for t in advisor_texts if (lang, t) not in self._cache}) | other_texts
         ) if (built.message or parse_roles) else []
+        to_tokenize = sorted({
+            m.text for c in conversations for m in c.messages if m.role in light_roles
+        } - set(to_parse))
         failed_texts: dict[str, str] = {}
         out: list[ConversationResult | None] = []
         errors: list[ChatQAError] = []
-        needs_nlp = bool(to_parse) or any(isinstance(a, InitializableAnalyzer) for a in built.all)
+        needs_nlp = bool(to_parse or to_tokenize) or any(
+            isinstance(a, InitializableAnalyzer) for a in built.all)
         nlp = self.nlp(lang) if needs_nlp else None
         built = self.built(lang)  # initialized with nlp once it is loaded
         with nlp.memory_zone() if nlp is not None else nullcontext():
             docs = dict(zip(to_parse, pipe_bounded(nlp, to_parse), strict=True)) if (
                 nlp is not None
             ) else {}
+            if to_tokenize:
+                light = self._light_nlp[lang]
+                docs.update(zip(to_tokenize, pipe_bounded(light, to_tokenize), strict=True))
             for text in to_parse:
                 if (lang, text) in self._cache or text not in advisor_texts:
                     continue  # cached, or parsed only for a conversation analyzer
@@ -386,6 +396,18 @@ class Pipeline:
         return {
             Role(role) for a in built.conversation if a.requires
             for role in getattr(a, "parse_roles", (Role.ADVISOR.value,))
+        }
+
+    @staticmethod
+    def _light_roles(built: BuiltAnalyzers, parse_roles: set[Role]) -> set[Role]:
+        """The parsed roles (never the advisor) every analyzer parsing them reads tokens of only.
+
+        Their messages are tokenized and split by punctuation (``light_pipeline``), not parsed.
+        """
+        return {
+            role for role in parse_roles - {Role.ADVISOR}
+            if all(role.value in getattr(a, "light_roles", ()) for a in built.conversation
+                   if a.requires and role.value in getattr(a, "parse_roles", ("advisor",)))
         }
 
     def _analyse_text(self, built: BuiltAnalyzers, doc: Any) -> tuple[Analysis, ...]:

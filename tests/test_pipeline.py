@@ -167,6 +167,58 @@ def test_pipeline_cache_scores_each_distinct_text_once(make_conversation):
     assert all(r.messages.equals(a.messages) for r, a in zip(results, again, strict=True))
 
 
+def test_pipeline_customer_messages_are_tokenized_not_parsed(monkeypatch, tmp_path):
+    # fr_chat's conduct reads only the customer's tokens and sentence starts: their messages
+    # skip the tagger, lemmatizer and parser, and the tables are those of a full parse
+    from conftest import EXAMPLES
+
+    from chatqa.analyzers.conduct import ConductAnalyzer
+
+    def light_roles(pipe):
+        built = pipe.built("fr")
+        return pipe._light_roles(built, pipe._parse_roles(built))
+
+    upset = [
+        "Bonjour. J'en ai marre d'attendre, ça fait 3 fois que je vous écris.",
+        "Colis reçu abîmé. C'est vraiment inadmissible !",
+        "je suis très inquiète pour ma commande",
+    ]
+    archive = tmp_path / "chats.jsonl"
+    archive.write_text((EXAMPLES / "chats_fr.jsonl").read_text("utf-8") + "\n".join(
+        json.dumps({**_conv(f"upset-{i}"), "messages": [
+            *_conv("x")["messages"][:2], {"role": "customer", "text": text},
+            {"role": "advisor", "text": "Je comprends votre agacement, je m'en occupe."}]},
+            ensure_ascii=False) for i, text in enumerate(upset)) + "\n", "utf-8")
+    light = Pipeline.from_grid("fr_chat")
+    assert light_roles(light) == {Role.CUSTOMER}
+    tokenized = light.score_archive(archive, progress=False)
+    assert light._light_nlp["fr"].pipe_names == ["sentencizer"]
+    assert light._light_nlp["fr"].vocab is light.nlp("fr").vocab
+    monkeypatch.setattr(ConductAnalyzer, "light_roles", property(lambda self: ()))
+    full = Pipeline.from_grid("fr_chat")
+    assert light_roles(full) == set()
+    parsed = full.score_archive(archive, progress=False)
+    emotions = tokenized.findings[tokenized.findings["code"] == "customer.emotion"]
+    assert set(emotions["conversation_id"]) == {"upset-0", "upset-1", "upset-2"}
+    for name in TABLE_NAMES:
+        pd.testing.assert_frame_equal(getattr(tokenized, name), getattr(parsed, name))
+
+
+def test_pipeline_a_customer_pattern_on_lemmas_gets_the_full_parse():
+    from chatqa.analyzers.markers import CUSTOMER_KINDS, token_level
+
+    conduct = next(a for a in Pipeline.from_grid("fr_chat").built("fr").conversation
+                   if a.name == "conduct")
+    assert token_level(conduct.markers, CUSTOMER_KINDS) and conduct.light_roles == ("customer",)
+    section = conduct.markers.customer_emotion
+    entry = section.patterns[0]
+    lemma = entry.model_copy(update={"patterns": [[{"LEMMA": "inquiéter"}]]})
+    markers = conduct.markers.model_copy(update={"customer_emotion": section.model_copy(
+        update={"patterns": [lemma, *section.patterns[1:]]})})
+    assert not token_level(markers, CUSTOMER_KINDS)
+    assert replace(conduct, markers=markers).light_roles == ()
+
+
 @pytest.mark.parametrize("value", [0, -1, 1.5, "2"])
 def test_pipeline_n_process_must_be_a_positive_integer(pipe, tmp_path, value):
     with pytest.raises(ConfigError, match=r"\[E105\]"):

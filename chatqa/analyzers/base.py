@@ -150,6 +150,10 @@ class ConversationAnalyzer(Protocol):
 
     An optional class variable ``parse_roles`` (default ``("advisor",)``) says whose messages
     the analyzer needs parsed; ``("advisor", "customer")`` gets the customer's parse too.
+    ``light_roles`` (default none) names the roles among them whose Docs need only tokens and
+    sentence starts: when every analyzer parsing a role says so, its messages are tokenized and
+    split by punctuation, not tagged, lemmatized or parsed (a customer's messages are half
+    the texts of a chat, and the parse was a third of a run).
     """
 
     name: ClassVar[str]

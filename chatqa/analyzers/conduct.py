@@ -28,7 +28,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec, check_param
-from chatqa.analyzers.markers import MarkerMatcher, check_pipeline_assigns
+from chatqa.analyzers.markers import (
+    CUSTOMER_KINDS,
+    MarkerMatcher,
+    check_pipeline_assigns,
+    token_level,
+)
 from chatqa.model import Conversation, Finding, Role, Severity
 from chatqa.text import fold
 
@@ -153,6 +158,11 @@ class ConductAnalyzer:
             unknown = sorted(set(getattr(self.rules, section).patterns) - known)
             check_param("ConductAnalyzer", f"{section}.patterns", unknown, not unknown,
                         f"{kind} pattern ids of markers.toml ({', '.join(sorted(known))})")
+
+    @property
+    def light_roles(self) -> tuple[str, ...]:
+        """``("customer",)`` when the customer's emotions read tokens only (as shipped)."""
+        return ("customer",) if token_level(self.markers, CUSTOMER_KINDS) else ()
 
     def initialize(self, nlp: Language) -> ConductAnalyzer:
         """A copy with the marker patterns compiled on ``nlp``'s vocabulary (E103 as markers)."""

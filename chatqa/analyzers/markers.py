@@ -224,6 +224,31 @@ def _bounds(ids: list[int]) -> dict[int, tuple[int, int]]:
     return out
 
 
+#: Token attributes a tokenizer and a punctuation sentencizer set on their own (with the
+#: vocabulary's lexeme attributes): patterns reading only these need no tagger or parser.
+TOKEN_LEVEL_ATTRS = frozenset({"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "SHAPE", "PREFIX",
+                               "SUFFIX", "IS_SENT_START", "OP"})
+
+
+def token_level(resource: MarkersResource, kinds: Iterable[str]) -> bool:
+    """Whether the patterns of ``kinds`` and the exclusions they name read tokens only.
+
+    Only ``TOKEN_LEVEL_ATTRS``, ``IS_*`` and ``LIKE_*`` flags: then such Docs may come from a
+    tokenizer and a sentencizer, without tagger, lemmatizer or parser.
+    """
+    patterns, exclusions = [], set()
+    for kind in kinds:
+        section = getattr(resource, kind)
+        exclusions.update(section.unless)
+        for entry in section.patterns:
+            patterns.extend(entry.patterns)
+            exclusions.update(entry.unless)
+    patterns += [q for name in exclusions if name in resource.exclusions
+                 for q in resource.exclusions[name].patterns]
+    return all(attr in TOKEN_LEVEL_ATTRS or attr.startswith(("IS_", "LIKE_"))
+               for pattern in patterns for token in pattern for attr in token)
+
+
 class MarkerMatcher:
     """The patterns of one language compiled on a spaCy ``Vocab``.
 
