@@ -228,6 +228,11 @@ class MetricBands(_Strict):
         description="Distance to a band edge under which confidence drops; default 10 % of "
         "the edge (at least 1); 0 for counts, where every value is a sure call.",
     )
+    cap: bool = Field(
+        default=False,
+        description="The metric only caps the level the other metrics give (a word count "
+        "that keeps a short text from « exceptionnel »); alone it proposes nothing.",
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> MetricBands:

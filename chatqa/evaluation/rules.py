@@ -127,9 +127,10 @@ def thresholds(
 ) -> Proposal:
     """Propose the worst level over the criterion's metric bands.
 
-    NaN metrics are left out; when none is defined, or ``applicable_if`` does not hold, the
-    proposal is ``na`` with the reason. Confidence is the lowest edge confidence of the metrics
-    used: a value close to a band edge could flip the level.
+    NaN metrics are left out; when none is defined (a ``cap`` metric alone does not count), or
+    ``applicable_if`` does not hold, the proposal is ``na`` with the reason. Confidence is the
+    lowest edge confidence of the metrics used: a value close to a band edge could flip the
+    level.
     """
     na = not_applicable_proposal(criterion_id, criterion, metrics, "thresholds")
     if na is not None:
@@ -144,8 +145,10 @@ def thresholds(
             continue
         confidence = edge_confidence(mb.bands, mb.soft_margin, value)
         found.append((level, confidence, Evidence("metric", mb.name, value)))
-    if not found:
-        reason = f"no value for {', '.join(undefined)}" if undefined else "no metric in the rule"
+    caps = {mb.name for mb in criterion.metrics if mb.cap}
+    if all(e.name in caps for _, _, e in found):
+        missing = [name for name in undefined if name not in caps]
+        reason = f"no value for {', '.join(missing)}" if missing else "no metric in the rule"
         return Proposal(criterion_id, NA, 1.0, (), reason, "thresholds")
     worst = min(found, key=lambda t: grid.level_rank(t[0], criterion_id))[0]
     confidence = round(min(c for _, c, _ in found), 2)

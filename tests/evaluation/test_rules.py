@@ -8,6 +8,7 @@ import tomllib
 import pytest
 
 from chatqa.analyzers.spelling_grammar.analyzer import SEVERITY
+from chatqa.errors import GridError
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import load_grid, validate_grid
 from chatqa.evaluation.rules import propose_form_levels
@@ -43,6 +44,48 @@ def with_line(criteria: str, line: str) -> str:
 
 def propose(grid, metrics=None, found=()):
     return propose_form_levels(grid, metrics or {}, list(found))["c"]
+
+
+# -- thresholds with a cap ------------------------------------------------------------------------
+
+CAPPED = """
+[criteria.c]
+rule = "thresholds"
+[[criteria.c.metrics]]
+name = "flesch_score"
+bands = { exceptionnel = [-inf, 92], bon = [92, 97], a_ameliorer = [97, inf] }
+[[criteria.c.metrics]]
+name = "own_words"
+bands = { bon = [-inf, 30], exceptionnel = [30, inf] }
+cap = true
+"""
+
+
+@pytest.mark.parametrize(
+    "metrics, level, reason",
+    [
+        ({"flesch_score": 80.0, "own_words": 45.0}, "exceptionnel", "exceptionnel by"),
+        # the cap lowers: few words of one's own keep an elaborate text at « bon »
+        ({"flesch_score": 80.0, "own_words": 20.0}, "bon", "bon by own_words=20"),
+        # and never raises: the other metric's « à améliorer » stays
+        ({"flesch_score": 99.0, "own_words": 200.0}, "a_ameliorer", "a_ameliorer by flesch"),
+        # alone it proposes nothing: no verdict from a word count
+        ({"own_words": 45.0}, "na", "no value for flesch_score"),
+        ({"flesch_score": math.nan, "own_words": 20.0}, "na", "no value for flesch_score"),
+    ],
+)
+def test_rules_thresholds_cap_only_lowers_the_others_level(metrics, level, reason):
+    proposal = propose(make_grid(CAPPED), metrics)
+    assert proposal.level == level
+    assert proposal.reason.startswith(reason), proposal.reason
+
+
+def test_rules_thresholds_cap_is_false_by_default_and_must_be_a_bool():
+    grid = make_grid(CAPPED)
+    assert [m.cap for m in grid.criteria["c"].metrics] == [False, True]
+    with pytest.raises(GridError, match=r"\[E302\].*metrics -> 1 -> cap: Input should be a valid "
+                                        "boolean"):
+        make_grid(CAPPED.replace("cap = true", 'cap = "often"'))
 
 
 # -- weighted_score ------------------------------------------------------------------------------
