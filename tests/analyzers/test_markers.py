@@ -187,6 +187,41 @@ def test_markers_courtesy_apology_and_empathy_regret_are_told_apart(fr):
         "Désolée pour ce dégât des eaux"]
 
 
+@pytest.mark.parametrize(("text", "code", "span"), [
+    ("Est-ce que vous pourriez me confirmer votre adresse ?", "marker.courtesy",
+     "Est-ce que vous pourriez"),
+    ("Si vous avez un moment, pourriez-vous remplir le questionnaire ?", "marker.courtesy",
+     "Si vous avez un moment"),
+    ("Si cela ne vous dérange pas, je vous rappelle demain.", "marker.courtesy",
+     "Si cela ne vous dérange pas"),
+    ("Je me permets de vous demander une photo du compteur.", "marker.courtesy",
+     "Je me permets de"),
+    ("Désolée de vous déranger à nouveau.", "marker.courtesy",
+     "Désolée de vous déranger à nouveau"),
+    ("Pourquoi n'avez-vous pas lu le mail ?", "marker.negative",
+     "Pourquoi n'avez-vous pas lu le mail ?"),
+    ("Comment pouvez-vous dire ça ?", "marker.negative", "Comment pouvez-vous dire ça ?"),
+    ("C'est faux, vous n'avez jamais appelé.", "marker.negative", "C'est faux"),
+    ("Je ne vois pas où est le problème.", "marker.negative",
+     "Je ne vois pas où est le problème"),
+    ("Arrêtez de m'écrire en majuscules.", "marker.negative",
+     "Arrêtez de m'écrire en majuscules"),
+])
+def test_markers_polite_softeners_and_accusations_in_french(fr, text, code, span):
+    assert span in _spans(fr, text, code)
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Je me permets de vous relancer : êtes-vous toujours connecté ?", "marker.courtesy"),
+    ("Pourquoi ne pas essayer de redémarrer la box ?", "marker.negative"),
+    ("Je vais regarder pourquoi vous avez été débité deux fois.", "marker.negative"),
+    ("Ce n'est pas faux.", "marker.negative"),
+    ("Je ne vois pas votre commande dans notre système.", "marker.negative"),
+])
+def test_markers_softeners_and_accusations_hard_negatives(fr, text, code):
+    assert _spans(fr, text, code) == []
+
+
 # --- English --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "code", "span"), [
     ("Good evening Mr Lee, Aisha here.", "marker.courtesy", "Good evening Mr Lee"),
