@@ -51,6 +51,7 @@ NAN = math.nan
 SECRET_KINDS: Mapping[str, str] = {
     "CARD": "writes a payment card number in the chat",
     "CVV": "writes a card security code in the chat",
+    "SECRET": "writes a password or a code after its label in the chat",
 }
 #: Codes of the conduct markers that count as breaches (the déontologie).
 BREACH_CODES: tuple[str, ...] = ("conduct.confidentiality", "conduct.denigration",
@@ -360,8 +361,7 @@ class ConductAnalyzer:
                         analyzer=self.name, code=f.code, message_index=i, start=f.start,
                         end=f.end, text=f.text, severity=f.severity, details=f.details,
                         suggestion=f.suggestion))
-            digits = sum(c.isdigit() for c in text)
-            for span in self.secrets.find(text) if digits >= 3 else ():  # a CVV has 3
+            for span in self.secrets.find(text):
                 if span.kind not in SECRET_KINDS or any(
                         f.start < span.end and span.start < f.end for f in marked):
                     continue

@@ -73,12 +73,18 @@ def review_gate(grid: Grid, metrics: Mapping[str, float]) -> tuple[bool, str]:
 
 
 def knockouts_fired(
-    grid: Grid, proposals: Mapping[str, Proposal], findings: Sequence[Finding]
+    grid: Grid, proposals: Mapping[str, Proposal], findings: Sequence[Finding],
+    macro_messages: Collection[int] = frozenset(),
 ) -> tuple[str, ...]:
-    """Ids of the grid's knockouts that fire on these findings or proposed levels."""
-    codes = {f.code for f in findings}
+    """Ids of the grid's knockouts that fire on these findings or proposed levels.
+
+    A knockout with ``exclude_macros`` does not see the findings of ``macro_messages``.
+    """
+    all_codes = {f.code for f in findings}
+    own_codes = {f.code for f in findings if f.message_index not in macro_messages}
     fired = []
     for k in grid.knockouts:
+        codes = own_codes if k.exclude_macros else all_codes
         by_code = any(c in codes if not c.endswith(".*") else
                       any(x.startswith(c[:-1]) for x in codes) for c in k.codes)
         by_level = any(proposals[cid].level in levels for cid, levels in k.levels.items()
@@ -144,7 +150,7 @@ def fill_form(
                              grid, cid, p, values))
             for cid, p in proposals.items()
         }
-        fired = knockouts_fired(grid, proposals, findings)
+        fired = knockouts_fired(grid, proposals, findings, macro_messages)
         overall = overall_of(grid, proposals, fired)
     else:
         shown = tuple(Evidence("metric", name, values[name]) for name in FACTS

@@ -586,13 +586,15 @@ class Knockout(_Strict):
     """A ``[[knockouts]]`` entry: a « critère éliminatoire » that fails the whole evaluation.
 
     It fires on any finding whose code (or code family, ``conduct.*``) is in ``codes``, or when
-    a criterion's proposed level is one of ``levels[criterion]``.
+    a criterion's proposed level is one of ``levels[criterion]``. With ``exclude_macros``, a
+    finding in a canned reply does not fire it: the company's text is not the advisor's breach.
     """
 
     id: str
     label: str = ""
     codes: tuple[str, ...] = ()
     levels: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    exclude_macros: bool = False
 
     @field_validator("codes")
     @classmethod

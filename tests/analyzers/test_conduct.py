@@ -250,6 +250,21 @@ def test_conduct_card_number_written_by_the_advisor_is_a_breach(conduct, nlp_fr,
     assert found == ["4970 1012 3456 7890"]
 
 
+def test_conduct_password_written_by_the_advisor_is_a_breach(conduct, nlp_fr,
+                                                             make_conversation):
+    # the PMC shop's provisional password, as its advisors send it
+    text = "je vous invite à vous connecter à votre compte à l'aide du mot de passe : AZERTY"
+    analysis = _run(conduct, nlp_fr, make_conversation(("advisor", None, text)))
+    assert _codes(analysis, "conduct.confidentiality") == ["AZERTY"]
+    assert [f.details["pattern"] for f in analysis.findings
+            if f.code == "conduct.confidentiality"] == ["writes_secret"]
+    # a warning about passwords, or the word alone, writes none
+    for safe in ("Ne communiquez jamais votre mot de passe.",
+                 "Le mot de passe doit être saisi en majuscules."):
+        quiet = _run(conduct, nlp_fr, make_conversation(("advisor", None, safe)))
+        assert quiet.metrics["conduct_breaches"] == 0.0, safe
+
+
 def test_conduct_card_number_written_by_the_customer_is_not_the_advisors(conduct, nlp_fr,
                                                                          make_conversation):
     conv = make_conversation(("customer", None, "ma carte c'est 4970 1012 3456 7890"), GREETED)

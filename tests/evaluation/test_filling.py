@@ -124,6 +124,24 @@ def test_filling_knockout_fails_the_form_whatever_the_levels(make_conversation):
     assert "Manquement à la confidentialité" in form.overall.reason
 
 
+@pytest.mark.parametrize(("exclude", "fired"), [(False, ("confidentialite",)), (True, ())])
+def test_filling_knockout_exclude_macros_leaves_canned_replies_out(make_conversation, exclude,
+                                                                   fired):
+    line = 'codes = ["conduct.confidentiality"]\n'
+    flag = f"exclude_macros = {str(exclude).lower()}\n"
+    g = validate_grid(tomllib.loads(GRID.replace(line, line + flag)))
+    conv = make_conversation(("customer", 0, "Bonjour"),
+                             ("advisor", 10, "Mot de passe provisoire : AZERTY"))
+    breach = Finding("conduct", "conduct.confidentiality", 1, 26, 32, "AZERTY",
+                     severity=Severity.MAJOR)
+    metrics = {"first_response_s": 10, "closing_controls": 1}
+    # message 1 is a canned reply: the company's process fires the knockout only when the
+    # grid says canned replies count
+    form = fill_form(g, conv, metrics, [breach], macro_messages={1})
+    assert form.overall.knockouts == fired
+    assert fill_form(g, conv, metrics, [breach]).overall.knockouts == ("confidentialite",)
+
+
 def test_filling_knockout_on_a_level():
     g = grid('[[knockouts]]\nid = "lent"\nlevels = { delai = ["a_ameliorer"] }\n')
     proposals = propose_form_levels(g, {"first_response_s": 300, "closing_controls": 1}, [])
