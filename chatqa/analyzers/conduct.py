@@ -51,7 +51,7 @@ NAN = math.nan
 SECRET_KINDS: Mapping[str, str] = {
     "CARD": "writes a payment card number in the chat",
     "CVV": "writes a card security code in the chat",
-    "SECRET": "writes a password or a code after its label in the chat",
+    "SECRET": "writes a password in the chat",
 }
 #: Codes of the conduct markers that count as breaches (the déontologie).
 BREACH_CODES: tuple[str, ...] = ("conduct.confidentiality", "conduct.denigration",
@@ -365,6 +365,10 @@ class ConductAnalyzer:
                 if span.kind not in SECRET_KINDS or any(
                         f.start < span.end and span.start < f.end for f in marked):
                     continue
+                if span.kind == "SECRET" and not any(
+                        c.isalpha() for c in text[span.start:span.end]):
+                    continue  # digits after « code »: a pickup or order code as often as a
+                    # one-time code, which the confidentiality patterns read in context
                 marked.append(Finding(
                     analyzer=self.name, code="conduct.confidentiality", message_index=i,
                     start=span.start, end=span.end, text=text[span.start:span.end],

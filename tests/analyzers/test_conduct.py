@@ -260,7 +260,8 @@ def test_conduct_password_written_by_the_advisor_is_a_breach(conduct, nlp_fr,
             if f.code == "conduct.confidentiality"] == ["writes_secret"]
     # a warning about passwords, or the word alone, writes none
     for safe in ("Ne communiquez jamais votre mot de passe.",
-                 "Le mot de passe doit être saisi en majuscules."):
+                 "Le mot de passe doit être saisi en majuscules.",
+                 "Votre code de retrait : 4521, à présenter au relais."):
         quiet = _run(conduct, nlp_fr, make_conversation(("advisor", None, safe)))
         assert quiet.metrics["conduct_breaches"] == 0.0, safe
 
