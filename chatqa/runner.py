@@ -85,24 +85,31 @@ def available_cores() -> int:
 
 
 class ArchiveSize:
-    """Records and messages of an archive, counted while a first pass reads it (None before).
+    """Records, messages and characters of an archive, counted while a first pass reads it.
 
-    The progress bar takes the messages as its total (hence a time left); with several
-    workers, chunks are made small enough that every worker gets several.
+    None before. The progress bar takes the messages as its total (hence a time left); with
+    several workers, chunks hold an equal share of the text, small enough that every worker
+    gets several: the work is balanced by text volume, not by conversation count.
     """
+
+    #: Chunks per worker, by text volume.
+    CHUNKS_PER_WORKER = 4
 
     def __init__(self) -> None:
         self.records: int | None = None
         self.messages: int | None = None
+        self.chars: int | None = None
 
     def counting(self, records: Iterable[Any]) -> Iterator[Any]:
         """``records`` unchanged; once they are all read, the counts are set."""
-        n_records = n_messages = 0
+        n_records = n_messages = n_chars = 0
         for record in records:
             n_records += 1
-            n_messages += len(getattr(record, "messages", ()))
+            messages = getattr(record, "messages", ())
+            n_messages += len(messages)
+            n_chars += sum(len(m.text) for m in messages)
             yield record
-        self.records, self.messages = n_records, n_messages
+        self.records, self.messages, self.chars = n_records, n_messages, n_chars
 
     def count(self, records: Iterable[Any]) -> None:
         """Count ``records`` (a list already in memory)."""
@@ -110,10 +117,20 @@ class ArchiveSize:
             pass
 
     def chunk_size(self, chunk_size: int, n_process: int) -> int:
-        """``chunk_size``, made smaller when that leaves fewer than 4 chunks per worker."""
+        """``chunk_size``, made smaller when that leaves fewer than 2 chunks per worker.
+
+        A fallback: chunks are cut by text volume first (:meth:`chunk_chars`).
+        """
         if n_process == 1 or not self.records:
             return chunk_size
-        return max(1, min(chunk_size, math.ceil(self.records / (4 * n_process))))
+        return max(1, min(chunk_size, math.ceil(self.records / (2 * n_process))))
+
+    def chunk_chars(self, n_process: int) -> int:
+        """Characters of text per chunk: an equal share, ``CHUNKS_PER_WORKER`` per worker."""
+        if n_process == 1 or not self.chars:
+            return CHUNK_CHARS
+        share = math.ceil(self.chars / (self.CHUNKS_PER_WORKER * n_process))
+        return max(1, min(CHUNK_CHARS, share))
 
 
 def check_n_process(n_process: object) -> int:
@@ -226,7 +243,8 @@ def run_archive(
         leave=False, dynamic_ncols=True,
     )
     try:
-        chunks = chunked(records, size.chunk_size(chunk_size, n_process) if size else chunk_size)
+        chunks = (chunked(records, size.chunk_size(chunk_size, n_process),
+                          size.chunk_chars(n_process)) if size else chunked(records, chunk_size))
         for part in _scored_chunks(pipeline, chunks, n_process, redact):
             bar.update(int(part.meta["n_messages"]))
             counts["ok"] += len(part.conversations)

@@ -87,13 +87,34 @@ def test_a_source_that_fails_keeps_the_chunks_the_workers_scored(pipe, tmp_path)
 
 
 def test_chunks_shrink_so_that_every_worker_gets_several(pipe):
+    convs = list(chatqa.read_transcripts(ARCHIVE))
     size = runner.ArchiveSize()
-    size.count(chatqa.read_transcripts(ARCHIVE))
-    assert (size.records, size.messages) == (10, 82)
+    size.count(convs)
+    chars = sum(len(m.text) for c in convs for m in c.messages)
+    assert (size.records, size.messages, size.chars) == (10, 82, chars)
     assert size.chunk_size(256, 1) == 256           # one process: as asked
-    assert size.chunk_size(256, 2) == 2             # 10 records, 2 workers: 4 chunks each
+    assert size.chunk_size(256, 2) == 3             # 10 records, 2 workers: 2 chunks each
     assert size.chunk_size(1, 2) == 1
     assert runner.ArchiveSize().chunk_size(256, 2) == 256  # size unknown: as asked
+    # by text volume first: 4 equal shares of the text per worker
+    assert size.chunk_chars(2) == -(-chars // 8) and size.chunk_chars(1) == runner.CHUNK_CHARS
+    assert runner.ArchiveSize().chunk_chars(2) == runner.CHUNK_CHARS
+
+
+def test_chunks_are_balanced_by_text_volume_not_conversation_count(pipe):
+    # one long conversation among short ones: chunks of equal text, not of equal count
+    convs = list(chatqa.read_transcripts(ARCHIVE))
+    long = max(convs, key=lambda c: sum(len(m.text) for m in c.messages))
+    convs = [*convs, *([long] * 3)]
+    size = runner.ArchiveSize()
+    size.count(convs)
+    target = size.chunk_chars(2)
+    chunks = list(runner.chunked(convs, size.chunk_size(256, 2), target))
+    text = [sum(len(m.text) for c in chunk for m in c.messages) for chunk in chunks]
+    biggest = max(sum(len(m.text) for m in c.messages) for c in convs)
+    assert 6 <= len(chunks) <= 9 and sum(len(c) for c in chunks) == len(convs)
+    assert all(t < target + biggest for t in text)       # none holds much more than its share
+    assert len({len(c) for c in chunks}) > 1             # so their conversation counts differ
 
 
 def test_load_builds_the_language_detector_before_workers_fork():
