@@ -37,6 +37,18 @@ def nlp_fr():
 
 
 @pytest.fixture(scope="session")
+def nlp_en():
+    """chatqa's English pipeline (blank, lookup lemmas), loaded once."""
+    import warnings
+
+    from chatqa.nlp import load_nlp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # W101: English runs on a blank pipeline
+        return load_nlp("en")
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared labelled data folder; in CI it must be there."""
     import os

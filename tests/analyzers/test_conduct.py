@@ -4,7 +4,6 @@ breaches; and the four fr_chat criteria it feeds, every level reached on real pi
 from __future__ import annotations
 
 import math
-import warnings
 
 import pytest
 
@@ -272,12 +271,8 @@ def test_conduct_card_number_written_by_the_customer_is_not_the_advisors(conduct
     assert _run(conduct, nlp_fr, conv).metrics["conduct_breaches"] == 0.0
 
 
-def test_conduct_english_has_no_vouvoiement(make_conversation):
-    from chatqa.nlp import load_nlp
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # W101: English runs on a blank pipeline
-        nlp = load_nlp("en")
+def test_conduct_english_has_no_vouvoiement(make_conversation, nlp_en):
+    nlp = nlp_en
     analyzer = make_conduct("en").initialize(nlp)
     conv = make_conversation(("customer", None, "I'm so frustrated, where is my order?"),
                              ("advisor", None, "Hi Sam, I'm sorry to hear that. If I were you "

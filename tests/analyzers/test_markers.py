@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import pytest
 
@@ -14,15 +13,6 @@ from chatqa.errors import ConfigError
 from chatqa.model import Severity
 from chatqa.resources import RESOURCES_DIR, load_resource, read_resource
 from chatqa.testing import check_analyzer
-
-
-@pytest.fixture(scope="module")
-def nlp_en():
-    from chatqa.nlp import load_nlp
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # W101: English runs on a blank pipeline
-        return load_nlp("en")
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,14 @@ no empathy marker. The real analyzer on chatqa's English pipeline, no mocks.
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from chatqa.analyzers.factories import make_markers
 
 
 @pytest.fixture(scope="module")
-def en():
-    from chatqa.nlp import load_nlp
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # W101: English runs on a blank pipeline
-        nlp = load_nlp("en")
-    return make_markers("en").initialize(nlp), nlp
+def en(nlp_en):
+    return make_markers("en").initialize(nlp_en), nlp_en
 
 
 def _empathy(pair, text):
