@@ -5,25 +5,32 @@ Data (read in place, never copied):
                                                     the grid (canned replies counted in a
                                                     first pass, as score_archive does)
   benchmarks/data/graded_style_fr.jsonl             frozen: 60 of them graded by a person from
-                                                    the rubric style_rubric_fr.md (the figures)
-  benchmarks/data/graded_style_dev_fr.jsonl         60 others, graded by another person, the
-                                                    set the thresholds were tuned on
+                                                    the rubric style_rubric_fr.md
+  benchmarks/data/graded_style_b_fr_r{1,2,3}.jsonl  frozen: the 93 other reviewable ones,
+                                                    each graded by three people apart
+  benchmarks/data/graded_style_dev_fr*.jsonl        60 others, graded by three people apart
+                                                    (one file each), the set the thresholds
+                                                    are tuned on
 
 Prints, for the PMC chats: percentiles of every vocabulary and clarity metric and of the
 share of canned text; how many conversations land at each level of `richesse_vocabulaire`
 and `clarte`, and the share of reviewable ones (20 advisor words or more) given a level
 (target 80 %). For each graded set and criterion: quadratic-weighted Cohen's kappa between
-the grid's level and the person's, on the conversations both gave a level to, with a
-bootstrap 95 % interval (2,000 resamples), and the agreement on `na`. Plots (histograms of
+the grid's level and the graders' (their consensus where several graded the same chats: the
+lower median of the levels given, ``na`` where most graders said ``na``), on the
+conversations both gave a level to, with a bootstrap 95 % interval (2,000 resamples), and
+the agreement on `na`; with several graders, also each grader against the grid and the
+graders against each other (what agreement people reach on these chats). Plots (histograms of
 the metrics, coloured by the grid's level) are saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
-        [--tune] [--sets dev,frozen]
+        [--tune] [--sets dev,frozen,frozen_b]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import warnings
@@ -37,7 +44,10 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 PMC = SHARED / "chats_fr_pmc" / "conversations.jsonl"
 DATA = REPO / "benchmarks" / "data"
-GRADED = {"frozen": DATA / "graded_style_fr.jsonl", "dev": DATA / "graded_style_dev_fr.jsonl"}
+GRADED = {"frozen": ("graded_style_fr.jsonl",),
+          "frozen_b": tuple(f"graded_style_b_fr_r{k}.jsonl" for k in (1, 2, 3)),
+          "dev": ("graded_style_dev_fr.jsonl", "graded_style_dev_fr_r2.jsonl",
+                  "graded_style_dev_fr_r3.jsonl")}
 CRITERIA = ("richesse_vocabulaire", "clarte")
 LEVELS = ("a_ameliorer", "bon", "exceptionnel")
 METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",
@@ -86,17 +96,63 @@ def bootstrap(human: list[str], machine: list[str], n: int = 2000, seed: int = 0
     return (np.percentile(values, 2.5), np.percentile(values, 97.5)) if values else (np.nan,) * 2
 
 
-def agreement(graded: pd.DataFrame, forms: pd.DataFrame, criterion: str) -> None:
+def consensus(levels: list[str]) -> str:
+    """The graders' level: ``na`` where more said so than not, else the lower median level."""
+    given = sorted((lv for lv in levels if lv in LEVELS), key=LEVELS.index)
+    if len(levels) - len(given) > len(given) or not given:
+        return "na"
+    return given[(len(given) - 1) // 2]
+
+
+def read_graded(files: tuple[str, ...]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The consensus of the graders' files that exist, and each grader's grades."""
+    graders = []
+    for name in files:
+        path = DATA / name
+        if not path.is_file():
+            continue
+        digest, frozen = frozen_status(path)
+        print(f"   {path.name}, sha256 {digest[:16]}…  "
+              f"{'FROZEN' if frozen else 'not frozen (a tuning set)'}")
+        graders.append(pd.DataFrame([json.loads(line) for line in path.read_text("utf-8")
+                                     .splitlines() if line.strip()])
+                       .set_index("conversation_id"))
+    if not graders:
+        return pd.DataFrame(), []
+    ids = graders[0].index
+    merged = pd.DataFrame({c: [consensus([g.loc[i, c] for g in graders]) for i in ids]
+                           for c in CRITERIA}, index=ids)
+    return merged, graders
+
+
+def paired(a: pd.Series, b: pd.Series) -> tuple[list[str], list[str]]:
+    both = [(x, y) for x, y in zip(a, b.reindex(a.index), strict=True)
+            if x in LEVELS and y in LEVELS]
+    return [x for x, _ in both], [y for _, y in both]
+
+
+def agreement(graded: pd.DataFrame, forms: pd.DataFrame, criterion: str,
+              graders: list[pd.DataFrame]) -> None:
     machine = levels_of(forms, criterion).reindex(graded.index)
     human = graded[criterion]
-    both = [(h, m) for h, m in zip(human, machine, strict=True) if h in LEVELS and m in LEVELS]
-    hs, ms = [h for h, _ in both], [m for _, m in both]
+    hs, ms = paired(human, machine)
     k = qwk(hs, ms)
     lo, hi = bootstrap(hs, ms)
-    print(f"   {criterion:22} n={len(both):3d}  QWK={k:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]  "
-          "(target >= 0.60)")
-    table = pd.crosstab(human.rename("person"), machine.rename("grid"))
+    who = "graders' consensus" if len(graders) > 1 else "grader"
+    print(f"   {criterion:22} n={len(hs):3d}  QWK={k:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]  "
+          f"grid vs {who} (target >= 0.60)")
+    table = pd.crosstab(human.rename(who.split("'")[0]), machine.rename("grid"))
     print("     " + table.to_string().replace("\n", "\n     "))
+    if len(graders) < 2:
+        return
+    for n, grader in enumerate(graders, 1):
+        g, m = paired(grader[criterion], machine)
+        print(f"     grader {n} vs grid: n={len(g):3d} QWK={qwk(g, m):+.3f}")
+    for (i, a), (j, b) in itertools.combinations(enumerate(graders, 1), 2):
+        x, y = paired(a[criterion], b[criterion])
+        agree_na = (a[criterion].eq("na") == b[criterion].reindex(a.index).eq("na")).mean()
+        print(f"     grader {i} vs grader {j}: n={len(x):3d} QWK={qwk(x, y):+.3f}  "
+              f"(same na or not on {agree_na:.0%})")
 
 
 def distributions(conv: pd.DataFrame, forms: pd.DataFrame) -> None:
@@ -185,7 +241,7 @@ def main() -> int:
     parser.add_argument("--grid", default="fr_chat")
     parser.add_argument("--plots", type=Path, default=REPO / "benchmarks" / "out" / "style")
     parser.add_argument("--tune", action="store_true", help="search bands on the dev set")
-    parser.add_argument("--sets", default="dev,frozen",
+    parser.add_argument("--sets", default="dev,frozen,frozen_b",
                         help="graded sets to score (dev while tuning: the frozen set is scored "
                              "once the thresholds are chosen)")
     args = parser.parse_args()
@@ -194,16 +250,17 @@ def main() -> int:
     conv, forms = score(args.grid)
     distributions(conv, forms)
     plots(conv, forms, args.plots)
-    for name, path in GRADED.items():
+    for name, files in GRADED.items():
         if name not in args.sets.split(","):
             continue
-        graded = pd.DataFrame([json.loads(line) for line in path.read_text("utf-8")
-                               .splitlines() if line.strip()]).set_index("conversation_id")
-        digest, frozen = frozen_status(path)
-        print(f"== graded {name}: {path.name} ({len(graded)} conversations), sha256 "
-              f"{digest[:16]}…  {'FROZEN' if frozen else 'not frozen (a tuning set)'}")
+        print(f"== graded {name}:")
+        graded, graders = read_graded(files)
+        if graded.empty:
+            print("   (no file)")
+            continue
+        print(f"   {len(graded)} conversations, {len(graders)} grader(s)")
         for criterion in CRITERIA:
-            agreement(graded, forms, criterion)
+            agreement(graded, forms, criterion, graders)
         if args.tune and name == "dev":
             tune(conv, graded)
     return 0

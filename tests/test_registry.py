@@ -1,7 +1,7 @@
 """Analyzer, metric, code and criterion names are public columns: renames must be deliberate.
 
 After a deliberate change, regenerate the snapshot with
-``python -m tests.test_registry`` and review the diff.
+``python tests/test_registry.py`` and review the diff.
 """
 
 from __future__ import annotations

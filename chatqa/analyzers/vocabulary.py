@@ -45,6 +45,27 @@ def zipf(word: str, lang: str) -> float:
     return zipf_frequency(word, lang)
 
 
+def repeated_passages(texts: Sequence[Sequence[str]], length: int) -> int:
+    """Passages of ``length`` words or more written again, in order of writing.
+
+    ``texts`` are the words of each message. A passage counts each time it comes back, in the
+    same message or a later one; a longer passage written again counts once, not once per
+    window of ``length`` words.
+    """
+    seen: set[tuple[str, ...]] = set()
+    count = 0
+    for words in texts:
+        covered = -1  # the last word of the repeated passage being read
+        for i in range(len(words) - length + 1):
+            window = tuple(words[i:i + length])
+            if window in seen:
+                if i > covered:
+                    count += 1
+                covered = i + length - 1
+            seen.add(window)
+    return count
+
+
 @dataclass(frozen=True)
 class VocabularyRules:
     """The compiled word lists of one language (``resources/<lang>/vocabulary.toml``)."""
@@ -101,6 +122,9 @@ class VocabularyAnalyzer:
                    "Share of the own words of seven letters or more (lexical sophistication)."),
         MetricSpec("vocabulary_issues_per_100_words", "conversation",
                    "Tics, vague words, anglicisms and repetitions per 100 own words."),
+        MetricSpec("repeated_passages", "conversation",
+                   "Passages of the own text written again in the conversation (each later "
+                   "time counts; NaN under the minimum own words)."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "vocabulary.tic": "A verbal tic or filler (« du coup », « en fait », « voilà »).",
@@ -143,6 +167,9 @@ class VocabularyAnalyzer:
             "long_word_ratio": sum(1 for w in words if len(w.text) >= minimum.long_word_letters)
             / n if n >= minimum.words else NAN,
             "vocabulary_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
+            "repeated_passages": float(repeated_passages(
+                [[w.lower_ for w in m.words] for m in own],
+                self.rules.data.repetition.passage_words)) if n >= minimum.words else NAN,
         }
         return Analysis(metrics=metrics, findings=tuple(findings))
 

@@ -825,11 +825,16 @@ class Anglicisms(_Strict):
 
 
 class Repetition(_Strict):
-    """``[repetition]``: stock words and phrases, and from which use they are findings."""
+    """``[repetition]``: stock words and phrases, and from which use they are findings.
+
+    ``passage_words``: a run of this many own words written again in the same conversation
+    is a repeated passage (the ``repeated_passages`` metric).
+    """
 
     note: StrictStr = Field(min_length=1)
     min_uses: StrictInt = Field(ge=2)
     phrases: tuple[Word, ...] = ()
+    passage_words: StrictInt = Field(default=4, ge=2)
 
 
 class VocabularyResource(_Strict):

@@ -8,6 +8,7 @@ import pytest
 
 from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_vocabulary
+from chatqa.analyzers.vocabulary import repeated_passages
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,8 @@ def _found(vocabulary, nlp, make_conversation, *texts):
     ("C'est la procédure, quoi.", "vocabulary.tic", "quoi"),
     ("Je vais vérifier ce truc pour vous.", "vocabulary.vague", "truc"),
     ("Je m'occupe de faire le nécessaire.", "vocabulary.vague", "faire le nécessaire"),
+    ("Ma collègue a fait le nécessaire hier.", "vocabulary.vague", "fait le nécessaire"),
+    ("Nous ferons tout le nécessaire.", "vocabulary.vague", "ferons tout le nécessaire"),
 ])
 def test_vocabulary_finds(vocabulary, nlp_fr, make_conversation, text, code, span):
     assert (code, span, None) in _found(vocabulary, nlp_fr, make_conversation, text)
@@ -48,6 +51,7 @@ def test_vocabulary_anglicism_suggests_the_french_word(vocabulary, nlp_fr, make_
     "Ce genre de demande prend deux jours.",
     "Je vous envoie un mail et un SMS de confirmation.",
     "Cochez la case en bas du formulaire.",
+    "Le nécessaire de voyage est en rupture.",
 ])
 def test_vocabulary_hard_negative(vocabulary, nlp_fr, make_conversation, text):
     assert _found(vocabulary, nlp_fr, make_conversation, text) == []
@@ -63,7 +67,7 @@ def test_vocabulary_measures_need_enough_words(vocabulary, nlp_fr, make_conversa
     short = _run(vocabulary, nlp_fr, make_conversation(("advisor", None, "C'est noté.")))
     assert short.metrics["own_words"] == 3.0  # « C' », « est », « noté »: spaCy's tokens
     for name in ("zipf_mean", "rare_word_ratio", "mattr_ratio", "hdd_ratio", "mtld_score",
-                 "vocabulary_issues_per_100_words", "long_word_ratio"):
+                 "vocabulary_issues_per_100_words", "long_word_ratio", "repeated_passages"):
         assert math.isnan(short.metrics[name]), name
     empty = _run(vocabulary, nlp_fr, make_conversation(("customer", None, "Bonjour ?")))
     assert math.isnan(empty.metrics["own_words"])
@@ -81,3 +85,26 @@ def test_vocabulary_canned_text_is_left_out_but_its_findings_said(vocabulary, nl
     [tic] = analysis.findings
     assert tic.details["macro"] is True
     assert analysis.metrics["vocabulary_issues_per_100_words"] == 0.0
+
+
+@pytest.mark.parametrize(("texts", "expected"), [
+    ([["il", "s'", "agit", "d'", "un", "délai", "il", "s'", "agit", "d'", "un", "délai"]], 1),
+    ([["en", "fin", "de", "semaine", "madame"], ["oui", "en", "fin", "de", "semaine"],
+      ["livré", "en", "fin", "de", "semaine", "madame"]], 2),   # each later time counts
+    ([["a", "b", "c", "d", "e", "f", "g"], ["x", "a", "b", "c", "d", "e", "f", "g"]], 1),
+    ([["a", "b", "c"], ["a", "b", "c"]], 0),                   # shorter than a passage
+    ([["a", "b", "c", "d"], ["b", "c", "d", "e"]], 0),          # overlapping, not the same
+])
+def test_repeated_passages_count_each_passage_written_again_once(texts, expected):
+    assert repeated_passages(texts, 4) == expected
+
+
+def test_vocabulary_repeated_passages_on_the_own_text(vocabulary, nlp_fr, make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Votre colis sera livré en fin de semaine Madame, le transporteur "
+                          "nous l'a confirmé ce matin."),
+        ("advisor", None, "Comme indiqué, il sera livré en fin de semaine Madame."),
+        ("advisor", None, "Je vous le confirme : livré en fin de semaine Madame."))
+    assert _run(vocabulary, nlp_fr, conv).metrics["repeated_passages"] == 2.0
+    canned_twice = _run(vocabulary, nlp_fr, conv, macros=frozenset({1, 2}))
+    assert canned_twice.metrics["repeated_passages"] == 0.0

@@ -242,3 +242,12 @@ def test_grid_check_inputs_accepts_fr_chat():
              for f in grid_model(grid, cid).features if not f.startswith("findings:")}
     codes = {code for name in grid.analyzers for code in get_factory(name)("fr").codes}
     grid.check_inputs(used, codes)
+
+
+@pytest.mark.parametrize(("repeated", "level"), [(0.0, "exceptionnel"), (1.0, "exceptionnel"),
+                                                 (2.0, "bon"), (5.0, "bon")])
+def test_grid_fr_chat_richesse_capped_by_passages_written_again(repeated, level):
+    metrics = {"own_words": 80.0, "vocabulary_issues_per_100_words": 0.0, "flesch_score": 75.0,
+               "repeated_passages": repeated}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["richesse_vocabulaire"]
+    assert proposal.level == level
