@@ -13,6 +13,8 @@ Definitions (docs/vocabulary.md states them with the minimum tokens of each):
   vague words, anglicisms (with the French word as the suggestion), and the third and later
   uses of a stock word in the advisor's own text. Only those in the own text count in
   ``vocabulary_issues_per_100_words``.
+* *Repeated passages*: runs of words of the own text that a later own message writes again
+  (``repeated_passages``), the advisor repeating instead of reformulating.
 """
 
 from __future__ import annotations
@@ -46,23 +48,30 @@ def zipf(word: str, lang: str) -> float:
 
 
 def repeated_passages(texts: Sequence[Sequence[str]], length: int) -> int:
-    """Passages of ``length`` words or more written again, in order of writing.
+    """Passages of ``length`` words or more written again in a later message.
 
-    ``texts`` are the words of each message. A passage counts each time it comes back, in the
-    same message or a later one; a longer passage written again counts once, not once per
-    window of ``length`` words.
+    ``texts`` are the words of each message, in order. A passage counts each time a later
+    message brings it back; a longer passage counts once, not once per window of ``length``
+    words. Within one message, a list (« 7 à 10 jours ouvrés pour une livraison en relais,
+    10 à 14 jours ouvrés pour une livraison à domicile ») is no repetition; words with a digit
+    (anonymised names and postcodes, sizes) break a passage: an address or a product
+    reference quoted twice is data, not wording.
     """
-    seen: set[tuple[str, ...]] = set()
+    earlier: set[tuple[str, ...]] = set()
     count = 0
     for words in texts:
         covered = -1  # the last word of the repeated passage being read
+        current: set[tuple[str, ...]] = set()
         for i in range(len(words) - length + 1):
             window = tuple(words[i:i + length])
-            if window in seen:
+            if any(any(c.isdigit() for c in w) for w in window):
+                continue
+            if window in earlier:
                 if i > covered:
                     count += 1
                 covered = i + length - 1
-            seen.add(window)
+            current.add(window)
+        earlier |= current
     return count
 
 
@@ -123,7 +132,7 @@ class VocabularyAnalyzer:
         MetricSpec("vocabulary_issues_per_100_words", "conversation",
                    "Tics, vague words, anglicisms and repetitions per 100 own words."),
         MetricSpec("repeated_passages", "conversation",
-                   "Passages of the own text written again in the conversation (each later "
+                   "Passages of the own text written again in a later message (each later "
                    "time counts; NaN under the minimum own words)."),
     )
     codes: ClassVar[Mapping[str, str]] = {

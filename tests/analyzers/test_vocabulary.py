@@ -88,12 +88,18 @@ def test_vocabulary_canned_text_is_left_out_but_its_findings_said(vocabulary, nl
 
 
 @pytest.mark.parametrize(("texts", "expected"), [
-    ([["il", "s'", "agit", "d'", "un", "délai", "il", "s'", "agit", "d'", "un", "délai"]], 1),
+    ([["il", "s'", "agit", "d'", "un", "délai"], ["oui", "il", "s'", "agit", "d'", "un", "délai"]],
+     1),
     ([["en", "fin", "de", "semaine", "madame"], ["oui", "en", "fin", "de", "semaine"],
-      ["livré", "en", "fin", "de", "semaine", "madame"]], 2),   # each later time counts
+      ["livré", "en", "fin", "de", "semaine", "madame"]], 2),   # each later message counts
     ([["a", "b", "c", "d", "e", "f", "g"], ["x", "a", "b", "c", "d", "e", "f", "g"]], 1),
     ([["a", "b", "c"], ["a", "b", "c"]], 0),                   # shorter than a passage
     ([["a", "b", "c", "d"], ["b", "c", "d", "e"]], 0),          # overlapping, not the same
+    # a list inside one message is no repetition
+    ([["jours", "ouvrés", "pour", "une", "livraison", "et", "jours", "ouvrés", "pour", "une",
+       "livraison"]], 0),
+    # a word with a digit breaks a passage: an address quoted twice is data
+    ([["name3", "rue", "des", "lilas", "zipcode2"], ["au", "name3", "rue", "des", "lilas"]], 0),
 ])
 def test_repeated_passages_count_each_passage_written_again_once(texts, expected):
     assert repeated_passages(texts, 4) == expected
