@@ -138,10 +138,11 @@ def agreement(graded: pd.DataFrame, forms: pd.DataFrame, criterion: str,
     hs, ms = paired(human, machine)
     k = qwk(hs, ms)
     lo, hi = bootstrap(hs, ms)
+    people = "graders" if len(graders) > 1 else "grader"
     who = "graders' consensus" if len(graders) > 1 else "grader"
     print(f"   {criterion:22} n={len(hs):3d}  QWK={k:+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]  "
           f"grid vs {who} (target >= 0.60)")
-    table = pd.crosstab(human.rename(who.split("'")[0]), machine.rename("grid"))
+    table = pd.crosstab(human.rename(people), machine.rename("grid"))
     print("     " + table.to_string().replace("\n", "\n     "))
     if len(graders) < 2:
         return

@@ -62,10 +62,11 @@ def repeated_passages(texts: Sequence[Sequence[str]], length: int) -> int:
     for words in texts:
         covered = -1  # the last word of the repeated passage being read
         current: set[tuple[str, ...]] = set()
+        digit = [any(c.isdigit() for c in w) for w in words]
         for i in range(len(words) - length + 1):
-            window = tuple(words[i:i + length])
-            if any(any(c.isdigit() for c in w) for w in window):
+            if any(digit[i:i + length]):
                 continue
+            window = tuple(words[i:i + length])
             if window in earlier:
                 if i > covered:
                     count += 1
