@@ -51,7 +51,8 @@ GRADED = {"frozen": ("graded_style_fr.jsonl",),
 CRITERIA = ("richesse_vocabulaire", "clarte")
 LEVELS = ("a_ameliorer", "bon", "exceptionnel")
 METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",
-           "rare_word_ratio", "long_word_ratio", "mattr_ratio", "hdd_ratio", "mtld_score",
+           "rare_word_ratio", "long_word_ratio", "connectors", "mattr_ratio", "hdd_ratio",
+           "mtld_score",
            "sentence_words_mean",
            "longest_sentence_words", "flesch_score", "lix_score",
            "dependency_distance_mean", "subordinate_clauses_per_sentence",

@@ -15,6 +15,8 @@ Definitions (docs/vocabulary.md states them with the minimum tokens of each):
   ``vocabulary_issues_per_100_words``.
 * *Repeated passages*: runs of words of the own text that a later own message writes again
   (``repeated_passages``), the advisor repeating instead of reformulating.
+* *Connectors*: uses of a logical connector (« toutefois », « dans ce cas », « afin de ») in
+  the own text (``connectors``): answers that explain, not only state.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class VocabularyRules:
     vague: tuple[re.Pattern[str], ...]
     anglicism: re.Pattern[str] | None
     stock: tuple[re.Pattern[str], ...]
+    connectors: re.Pattern[str] | None
 
     @classmethod
     def from_resource(cls, data: VocabularyResource) -> VocabularyRules:
@@ -99,6 +102,10 @@ class VocabularyRules:
             anglicism=anglicism,
             stock=tuple(re.compile(r"(?<![\w'])" + re.escape(p) + r"(?![\w'])")
                         for p in data.repetition.phrases),
+            connectors=re.compile(r"(?<![\w'])(?:" + "|".join(
+                re.escape(p) + ("" if p.endswith("'") else r"(?![\w'])")
+                for p in sorted(data.connectors.phrases, key=len, reverse=True)) + ")")
+            if data.connectors.phrases else None,
         )
 
 
@@ -111,7 +118,7 @@ class VocabularyAnalyzer:
 
     name: ClassVar[str] = "vocabulary"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("own_words", "conversation",
                    "Words the advisor wrote outside canned replies."),
@@ -135,6 +142,9 @@ class VocabularyAnalyzer:
         MetricSpec("repeated_passages", "conversation",
                    "Passages of the own text written again in a later message (each later "
                    "time counts; NaN under the minimum own words)."),
+        MetricSpec("connectors", "conversation",
+                   "Logical connectors (« toutefois », « dans ce cas ») in the own text (NaN "
+                   "under the minimum own words or without a connector list)."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "vocabulary.tic": "A verbal tic or filler (« du coup », « en fait », « voilà »).",
@@ -180,6 +190,8 @@ class VocabularyAnalyzer:
             "repeated_passages": float(repeated_passages(
                 [[w.lower_ for w in m.words] for m in own],
                 self.rules.data.repetition.passage_words)) if n >= minimum.words else NAN,
+            "connectors": float(sum(len(self.rules.connectors.findall(m.folded)) for m in own))
+            if n >= minimum.words and self.rules.connectors is not None else NAN,
         }
         return Analysis(metrics=metrics, findings=tuple(findings))
 

@@ -837,6 +837,15 @@ class Repetition(_Strict):
     passage_words: StrictInt = Field(default=4, ge=2)
 
 
+class Connectors(_Strict):
+    """``[connectors]``: logical connectors, folded (« toutefois », « en revanche »).
+
+    An entry ending in an apostrophe (« afin d' ») matches before the next word.
+    """
+
+    phrases: tuple[Word, ...] = ()
+
+
 class VocabularyResource(_Strict):
     """``resources/<lang>/vocabulary.toml``: the vocabulary analyzer's thresholds and lists."""
 
@@ -846,6 +855,7 @@ class VocabularyResource(_Strict):
     vague: PatternList
     anglicisms: Anglicisms
     repetition: Repetition
+    connectors: Connectors = Field(default_factory=Connectors)
 
 
 class ClarityMinimum(_Strict):

@@ -75,6 +75,19 @@ def test_clarity_repeated_punctuation(clarity, nlp_fr, make_conversation):
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.punctuation") == ["???", "!!!"]
 
 
+def test_clarity_repeated_punctuation_spaced_out(clarity, nlp_fr, make_conversation):
+    # archives that space punctuation out write « !! » as « ! ! »
+    conv = make_conversation(("advisor", None, "Profitez en ! ! Vraiment ? ? Oui ?! Livré !"))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.punctuation") == ["! !", "? ?"]
+
+
+def test_clarity_terms_of_sale_acronym_is_jargon(clarity, nlp_fr, make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Comme indiqué dans nos CGV, nous remboursons les frais de douane."),
+        ("advisor", None, "Les CGU, c'est-à-dire les conditions d'utilisation, sont en ligne."))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == ["CGV"]
+
+
 def test_clarity_sentence_measures_and_minimum(clarity, nlp_fr, make_conversation):
     text = ("Je vérifie votre commande. Elle est partie ce matin de notre entrepôt. Vous la "
             "recevrez demain avant midi. Avez-vous une autre question ?")

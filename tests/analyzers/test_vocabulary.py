@@ -114,3 +114,29 @@ def test_vocabulary_repeated_passages_on_the_own_text(vocabulary, nlp_fr, make_c
     assert _run(vocabulary, nlp_fr, conv).metrics["repeated_passages"] == 2.0
     canned_twice = _run(vocabulary, nlp_fr, conv, macros=frozenset({1, 2}))
     assert canned_twice.metrics["repeated_passages"] == 0.0
+
+
+def test_vocabulary_connectors_on_the_own_text(vocabulary, nlp_fr, make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Votre paiement a été refusé par votre banque. Toutefois, vous pouvez "
+                          "régler par PayPal afin d'obtenir votre commande avant samedi."),
+        ("advisor", None, "Dans ce cas, je relance le transporteur, car le colis est bloqué."),
+        ("advisor", None, "Vous avez donc reçu un mail avec votre carte de fidélité."))
+    # toutefois, afin d', dans ce cas, car, donc; « carte » is not « car »
+    assert _run(vocabulary, nlp_fr, conv).metrics["connectors"] == 5.0
+    assert _run(vocabulary, nlp_fr, conv, macros=frozenset({2})).metrics["connectors"] == 4.0
+
+
+@pytest.mark.parametrize("text", [
+    "Je réponds à des questions sur votre carte cadeau et sur le carton du colis.",
+    "Vous recevrez un email de confirmation à chaque étape de la livraison de votre colis "
+    "en point relais.",
+])
+def test_vocabulary_no_connector_in_look_alikes(vocabulary, nlp_fr, make_conversation, text):
+    conv = make_conversation(("advisor", None, text))
+    assert _run(vocabulary, nlp_fr, conv).metrics["connectors"] == 0.0
+
+
+def test_vocabulary_connectors_nan_under_the_minimum(vocabulary, nlp_fr, make_conversation):
+    conv = make_conversation(("advisor", None, "Toutefois, c'est livré."))
+    assert math.isnan(_run(vocabulary, nlp_fr, conv).metrics["connectors"])
