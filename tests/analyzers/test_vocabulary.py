@@ -127,14 +127,23 @@ def test_vocabulary_connectors_on_the_own_text(vocabulary, nlp_fr, make_conversa
     assert _run(vocabulary, nlp_fr, conv, macros=frozenset({2})).metrics["connectors"] == 4.0
 
 
-@pytest.mark.parametrize("text", [
-    "Je réponds à des questions sur votre carte cadeau et sur le carton du colis.",
-    "Vous recevrez un email de confirmation à chaque étape de la livraison de votre colis "
-    "en point relais.",
+@pytest.mark.parametrize(("text", "expected"), [
+    # connectors of cause
+    ("Le statut reste « envoi prêt » quelques jours, ceci est lié au fait que le transporteur "
+     "ne suit pas les colis aux États-Unis.", 1.0),
+    ("Votre colis est retardé en raison d'une grève chez le transporteur, il arrivera lundi "
+     "dans votre point relais.", 1.0),
+    ("Nous ne pouvons pas modifier l'adresse parce que le colis a déjà quitté notre entrepôt "
+     "ce matin.", 1.0),
+    # look-alikes: « carte » is not « car », « des questions » not « dès que »
+    ("Je réponds à des questions sur votre carte cadeau et sur le carton du colis.", 0.0),
+    ("Vous recevrez un email de confirmation à chaque étape de la livraison de votre colis "
+     "en point relais.", 0.0),
 ])
-def test_vocabulary_no_connector_in_look_alikes(vocabulary, nlp_fr, make_conversation, text):
+def test_vocabulary_connectors_in_one_message(vocabulary, nlp_fr, make_conversation, text,
+                                              expected):
     conv = make_conversation(("advisor", None, text))
-    assert _run(vocabulary, nlp_fr, conv).metrics["connectors"] == 0.0
+    assert _run(vocabulary, nlp_fr, conv).metrics["connectors"] == expected
 
 
 def test_vocabulary_connectors_nan_under_the_minimum(vocabulary, nlp_fr, make_conversation):
