@@ -100,13 +100,17 @@ class VocabularyRules:
             tics=tuple(re.compile(p) for p in data.tics.patterns),
             vague=tuple(re.compile(p) for p in data.vague.patterns),
             anglicism=anglicism,
-            stock=tuple(re.compile(r"(?<![\w'])" + re.escape(p) + r"(?![\w'])")
-                        for p in data.repetition.phrases),
-            connectors=re.compile(r"(?<![\w'])(?:" + "|".join(
-                re.escape(p) + ("" if p.endswith("'") else r"(?![\w'])")
-                for p in sorted(data.connectors.phrases, key=len, reverse=True)) + ")")
+            stock=tuple(re.compile(_whole_phrase(p)) for p in data.repetition.phrases),
+            connectors=re.compile("|".join(map(_whole_phrase, sorted(
+                data.connectors.phrases, key=len, reverse=True))))
             if data.connectors.phrases else None,
         )
+
+
+def _whole_phrase(phrase: str) -> str:
+    """``phrase`` as a regex of whole words (one ending in an apostrophe runs into the next)."""
+    end = "" if phrase.endswith("'") else r"(?![\w'])"
+    return r"(?<![\w'])" + re.escape(phrase) + end
 
 
 @dataclass(frozen=True, kw_only=True)
