@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         help="add this archive to the dataset in --out as new partitions by date, nothing "
              "rescored (chatqa.io.dataset)",
     )
+    score.add_argument(
+        "--macros", default="auto", metavar="auto|none|LIBRARY",
+        help="canned replies left out of vocabulary and clarity: auto counts them in the "
+             "archive (default), none uses none, a file (one per line, or CSV with a text "
+             "column) adds the client's macro library to those counts",
+    )
     score.add_argument("--chunk-size", type=int, default=256, help="conversations per chunk")
     score.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -149,8 +155,8 @@ def _score(args: argparse.Namespace) -> int:
         args.archive, out=args.out, format=args.format, input_format=args.input_format,
         columns=columns or None, encoding=args.encoding,
         n_process=args.n_process, chunk_size=args.chunk_size, progress=args.progress,
-        append=args.append,
-        redact=args.redact, resume=args.resume,
+        append=args.append, redact=args.redact, resume=args.resume,
+        macros=None if args.macros == "none" else args.macros,
     )
     print(summary)
     if summary.conversations_failed:

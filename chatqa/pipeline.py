@@ -184,14 +184,20 @@ class Pipeline:
               macros: MacroTable | None = None) -> ConversationResult:
         """Score one conversation; with ``redact``, personal data is masked in the result.
 
-        ``macros`` (else the pipeline's table) says which advisor texts are canned replies.
+        ``macros`` says which advisor texts are canned replies for this call only; without
+        it, the pipeline's own table is used (the one it was built with, or the last
+        ``score_archive`` run's).
 
         Raises:
             AnalyzerError: an analyzer failed on this conversation.
         """
+        own = self.macros
         if macros is not None:
             self.macros = macros
-        results, errors = self.score_many([conversation], redact=redact)
+        try:
+            results, errors = self.score_many([conversation], redact=redact)
+        finally:
+            self.macros = own
         if errors:
             raise errors[0]
         return results[0]
@@ -273,9 +279,10 @@ class Pipeline:
             macros: the canned replies left out of vocabulary and clarity: ``"auto"`` counts
                 them in a first pass over the archive (texts sent word for word in ``[grid]
                 macro_min_conversations`` conversations; with ``out``, a ``macros.csv``
-                already there is reused), a path reads the client's macro library (text, one
-                per line, or CSV with a ``text`` column), a
-                :class:`~chatqa.macros.MacroTable` is used as is, None uses none. The table
+                already there is reused); a path adds the client's macro library (text, one
+                per line, or CSV with a ``text`` column) to those counts, its texts canned
+                whatever their count (a one-shot iterable: the library alone); a
+                :class:`~chatqa.macros.MacroTable` is used as is; None uses none. The table
                 is written to ``out`` as ``macros.csv``.
             resume: with ``out``, an interrupted run there (killed, or stopped by an
                 exception) of the same archive, grid, chatqa version, chunk size and macro
@@ -292,9 +299,11 @@ class Pipeline:
         """
         check_n_process(n_process)
         if isinstance(source, Iterable) and not isinstance(source, str | Path | Sequence):
-            if macros == "auto":
+            if macros == "auto":  # a one-shot source cannot be read twice
                 warnings.warn(Warnings.W004, stacklevel=2)
                 macros = None
+            elif isinstance(macros, str | Path):
+                macros = MacroTable.from_library(macros)
         if append and out is None:
             raise ConfigError(Errors.E023.format(folder=None, problem="append needs out="))
         size = ArchiveSize()
@@ -319,12 +328,12 @@ class Pipeline:
 
         A first pass over the archive, when one is made, also counts it into ``size`` (the
         progress bar's total, the chunks' size). Appending to a dataset, the folder's table
-        is updated with this archive's counts.
+        is updated with this archive's counts. A client's library is read before the pass
+        (a missing file stops the run at once) and added to the counts.
         """
         if macros is None or isinstance(macros, MacroTable):
             return macros
-        if macros != "auto":
-            return MacroTable.from_library(macros)
+        library = None if macros == "auto" else MacroTable.from_library(macros)
         saved = Path(out) / MACROS_FILE if out is not None else None
         if saved is not None and saved.is_file() and not append:
             return MacroTable.read_csv(saved)  # a resumed run: the same table
@@ -333,11 +342,13 @@ class Pipeline:
             warnings.simplefilter("ignore")  # the scoring pass warns about the records
             records = size.counting(open_records(source, input_format, columns, encoding))
             if not append:
-                return MacroTable.from_conversations(records, min_conversations=threshold)
-            counted = MacroTable.from_conversations(records, min_conversations=1)
-        before = MacroTable.read_csv(saved) if saved is not None and saved.is_file() else \
-            MacroTable(min_conversations=threshold)
-        return before.updated(counted)
+                table = MacroTable.from_conversations(records, min_conversations=threshold)
+            else:
+                counted = MacroTable.from_conversations(records, min_conversations=1)
+                before = MacroTable.read_csv(saved) if saved is not None and saved.is_file() \
+                    else MacroTable(min_conversations=threshold)
+                table = before.updated(counted)
+        return table.updated(library) if library is not None else table
 
     # -- one language's conversations ---------------------------------------------------------
     def _score_language(

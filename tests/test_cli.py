@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from chatqa.cli import main
+from chatqa.macros import MACROS_FILE, MacroTable
 
 
 def _archive(tmp_path):
@@ -184,3 +185,18 @@ def test_cli_workbook_rows_as_csv_or_json_read_back_as_confirmations(tmp_path, c
         filled.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         read = read_confirmations(filled, grid=load_grid("fr_chat"), run_id="r1")
         assert len(read.table) == len(rows) and not len(read.invalid)
+
+
+def test_cli_score_takes_the_clients_macro_library_or_none(tmp_path, capsys):
+    library = tmp_path / "library.txt"
+    library.write_text("Je vous souhaite une excellente journée.\n", "utf-8")
+    main(["score", str(_archive(tmp_path)), "--out", str(tmp_path / "lib"), "--format", "csv",
+          "--no-progress", "--macros", str(library)])
+    assert "Je vous souhaite une excellente journée." in MacroTable.read_csv(
+        tmp_path / "lib" / MACROS_FILE)
+    main(["score", str(_archive(tmp_path)), "--out", str(tmp_path / "none"), "--format", "csv",
+          "--no-progress", "--macros", "none"])
+    assert not (tmp_path / "none" / MACROS_FILE).exists()
+    code = main(["score", str(_archive(tmp_path)), "--out", str(tmp_path / "x"),
+                 "--no-progress", "--macros", str(tmp_path / "missing.txt")])
+    assert code == 2 and "E208" in capsys.readouterr().err

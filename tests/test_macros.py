@@ -89,6 +89,9 @@ def test_macros_canned_text_is_not_the_advisors_own(make_conversation):
     with_macros = pipe.score(conv, macros=table).metrics
     assert with_macros["own_words"] < plain["own_words"]
     assert with_macros["macro_text_ratio"] > 0 == plain["macro_text_ratio"]
+    # the table was for that call only: the next call without one sees the text as own again
+    assert pipe.macros is None
+    assert pipe.score(conv).metrics["own_words"] == plain["own_words"]
 
 
 def test_macros_a_one_shot_source_warns_and_counts_none(make_conversation):
@@ -107,3 +110,36 @@ def test_macros_a_list_is_counted(make_conversation):
         warnings.simplefilter("error")
         tables = Pipeline.from_grid("fr_chat").score_archive(convs, progress=False)
     assert (tables.conversations["macro_text_ratio"] == 1.0).all()
+
+
+def test_macros_a_library_is_added_to_the_archives_counts(tmp_path):
+    library = tmp_path / "library.txt"
+    library.write_text("C'est noté, je relance le transporteur.\n", "utf-8")
+    out = tmp_path / "out"
+    pipe = Pipeline.from_grid("fr_chat")
+    pipe.score_archive(_archive(tmp_path), out=out, macros=library, progress=False)
+    saved = MacroTable.read_csv(out / MACROS_FILE)
+    assert CANNED in saved  # counted in the archive (three conversations)
+    assert "C'est noté, je relance le transporteur." in saved  # the library's, never sent
+    assert saved.sources[next(k for k, t in saved.texts.items() if "relance" in t)] == "library"
+
+
+def test_macros_a_library_with_a_one_shot_source_is_the_library_alone(make_conversation,
+                                                                      tmp_path):
+    library = tmp_path / "library.txt"
+    library.write_text(CANNED + "\n", "utf-8")
+    convs = (_conv(make_conversation, i, CANNED, "C'est noté, je relance le transporteur.")
+             for i in range(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no W004: nothing had to be counted
+        tables = Pipeline.from_grid("fr_chat").score_archive(convs, macros=library,
+                                                             progress=False)
+    assert len(tables.conversations) == 3  # the records were not used up by a first pass
+    assert (tables.conversations["macro_text_ratio"] > 0).all()
+
+
+def test_macros_a_missing_library_stops_the_run_before_any_pass(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[E208\].*nowhere\.txt"):
+        Pipeline.from_grid("fr_chat").score_archive(_archive(tmp_path),
+                                                    macros=tmp_path / "nowhere.txt",
+                                                    progress=False)
