@@ -51,13 +51,12 @@ GRADED = {"frozen": ("graded_style_fr.jsonl",),
 CRITERIA = ("richesse_vocabulaire", "clarte")
 LEVELS = ("a_ameliorer", "bon", "exceptionnel")
 METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",
-           "rare_word_ratio", "long_word_ratio", "connectors", "mattr_ratio", "hdd_ratio",
-           "mtld_score",
-           "sentence_words_mean",
-           "longest_sentence_words", "flesch_score", "lix_score",
-           "dependency_distance_mean", "subordinate_clauses_per_sentence",
-           "passive_sentence_ratio", "clarity_issues_per_100_words", "wall_of_text_messages",
-           "one_word_replies", "multi_question_messages")
+           "rare_word_ratio", "long_word_ratio", "connectors", "repeated_passages",
+           "mattr_ratio", "mattr_lemma_ratio", "hdd_ratio", "hdd_lemma_ratio", "mtld_score",
+           "mtld_lemma_score", "sentence_words_mean", "longest_sentence_words", "flesch_score",
+           "lix_score", "dependency_distance_mean", "subordinate_clauses_per_sentence",
+           "passive_sentence_ratio", "long_noun_chains", "clarity_issues_per_100_words",
+           "wall_of_text_messages", "one_word_replies", "multi_question_messages")
 REVIEWABLE_WORDS = 20
 sys.path.insert(0, str(REPO))
 

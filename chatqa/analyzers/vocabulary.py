@@ -122,7 +122,7 @@ class VocabularyAnalyzer:
 
     name: ClassVar[str] = "vocabulary"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("own_words", "conversation",
                    "Words the advisor wrote outside canned replies."),
@@ -134,7 +134,11 @@ class VocabularyAnalyzer:
                    "MTLD of the own text's lemmas (NaN under 100 words or without lemmas)."),
         MetricSpec("mattr_ratio", "conversation",
                    "Moving-average type-token ratio, windows of 50 words (NaN under 50)."),
+        MetricSpec("mattr_lemma_ratio", "conversation",
+                   "MATTR of the own text's lemmas (NaN under 50 words or without lemmas)."),
         MetricSpec("hdd_ratio", "conversation", "HD-D of the own text (NaN under 42 words)."),
+        MetricSpec("hdd_lemma_ratio", "conversation",
+                   "HD-D of the own text's lemmas (NaN under 42 words or without lemmas)."),
         MetricSpec("zipf_mean", "conversation",
                    "Mean Zipf frequency of the own text's content words (lower is rarer)."),
         MetricSpec("rare_word_ratio", "conversation",
@@ -172,6 +176,7 @@ class VocabularyAnalyzer:
         minimum = self.rules.data.minimum
         forms = [w.lower_ for w in words]
         lemmas = [(w.lemma_ or "").lower() for w in words]
+        has_lemmas = all(lemmas)  # a blank pipeline (English) has none
         content = [f for w, f in zip(words, forms, strict=True) if not w.is_stop and len(f) > 1]
         n = len(words)
         issues = sum(1 for f in findings if not f.details["macro"])
@@ -181,10 +186,11 @@ class VocabularyAnalyzer:
             "own_words": float(n) if messages else NAN,
             "macro_text_ratio": (all_words - n) / all_words if all_words else NAN,
             "mtld_score": mtld(forms) if n >= minimum.mtld_words else NAN,
-            "mtld_lemma_score": mtld(lemmas) if n >= minimum.mtld_words and all(lemmas)
-            else NAN,
+            "mtld_lemma_score": mtld(lemmas) if n >= minimum.mtld_words and has_lemmas else NAN,
             "mattr_ratio": mattr(forms, minimum.mattr_window),
+            "mattr_lemma_ratio": mattr(lemmas, minimum.mattr_window) if has_lemmas else NAN,
             "hdd_ratio": hdd(forms, minimum.hdd_draws),
+            "hdd_lemma_ratio": hdd(lemmas, minimum.hdd_draws) if has_lemmas else NAN,
             "zipf_mean": sum(zipfs) / len(zipfs) if enough_content else NAN,
             "rare_word_ratio": sum(1 for z in zipfs if z < self.rules.data.frequency.rare_zipf)
             / len(zipfs) if enough_content else NAN,

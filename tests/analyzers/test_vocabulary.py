@@ -67,10 +67,26 @@ def test_vocabulary_measures_need_enough_words(vocabulary, nlp_fr, make_conversa
     short = _run(vocabulary, nlp_fr, make_conversation(("advisor", None, "C'est noté.")))
     assert short.metrics["own_words"] == 3.0  # « C' », « est », « noté »: spaCy's tokens
     for name in ("zipf_mean", "rare_word_ratio", "mattr_ratio", "hdd_ratio", "mtld_score",
+                 "mattr_lemma_ratio", "hdd_lemma_ratio", "mtld_lemma_score",
                  "vocabulary_issues_per_100_words", "long_word_ratio", "repeated_passages"):
         assert math.isnan(short.metrics[name]), name
     empty = _run(vocabulary, nlp_fr, make_conversation(("customer", None, "Bonjour ?")))
     assert math.isnan(empty.metrics["own_words"])
+
+
+def test_vocabulary_diversity_on_lemmas_and_on_forms(vocabulary, nlp_fr, make_conversation):
+    # the same few verbs and nouns in other forms: many forms, fewer lemmas
+    texts = ["Je vérifie votre commande.", "J'ai vérifié vos commandes hier.",
+             "Nous vérifions les deux commandes passées.", "Vous avez commandé deux flacons.",
+             "Les flacons commandés partent demain.", "Je vérifierai la livraison des flacons.",
+             "Vos livraisons arrivent vite.", "La livraison arrive demain matin.",
+             "Nous livrons chaque jour.", "Vous serez livrée avant midi.",
+             "Je vérifie encore une fois.", "Vos colis sont prêts."]
+    metrics = _run(vocabulary, nlp_fr, make_conversation(
+        *(("advisor", None, t) for t in texts))).metrics
+    assert metrics["own_words"] >= 50
+    assert metrics["mattr_lemma_ratio"] < metrics["mattr_ratio"]
+    assert metrics["hdd_lemma_ratio"] < metrics["hdd_ratio"]
 
 
 def test_vocabulary_canned_text_is_left_out_but_its_findings_said(vocabulary, nlp_fr,
