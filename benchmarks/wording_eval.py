@@ -4,12 +4,14 @@ Data (read in place, never copied):
   benchmarks/data/wording_fr_en.jsonl       frozen set: 150 conversations written from a brief,
                                             before any vocabulary or clarity rule (the figures)
   benchmarks/data/wording_dev_fr_en.jsonl   development set the rules were tuned on
+  benchmarks/data/word_repetition_fr.jsonl  frozen set for vocabulary.word_repetition (French)
+  benchmarks/data/word_repetition_dev_fr.jsonl  its development set
 
 Each conversation is parsed as in the pipeline and scored by the vocabulary and clarity
 analyzers (no macro table: the messages are invented, none is canned). Span level, per code
 and language: a predicted span counts when it overlaps a gold span of its code in the same
-message and is at most twice its length, paired one to one. The issue's target is precision
->= 0.90 for each code.
+message and is at most twice its length, paired one to one. A set judges the codes it labels
+(the others are not counted). The target is precision >= 0.90 for each code.
 
     python benchmarks/wording_eval.py [--data PATH] [--show-errors N]
 """
@@ -27,7 +29,8 @@ from markers_eval import read_announced
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SET = REPO / "benchmarks" / "data" / "wording_fr_en.jsonl"
 CODES = ("vocabulary.tic", "vocabulary.vague", "vocabulary.anglicism", "vocabulary.repetition",
-         "clarity.jargon", "clarity.shouting", "clarity.punctuation", "clarity.wall_of_text")
+         "vocabulary.word_repetition", "clarity.jargon", "clarity.shouting",
+         "clarity.punctuation", "clarity.wall_of_text")
 sys.path.insert(0, str(REPO))
 _CACHE: dict[str, tuple] = {}
 
@@ -60,12 +63,14 @@ def main() -> int:
     parser.add_argument("--show-errors", type=int, default=0)
     args = parser.parse_args()
     rows = read_announced(args.data.resolve(), "conversations")
-    tally = Tally(kinds=CODES)
+    labelled = {s["kind"] for r in rows for s in r["spans"]}
+    codes = tuple(c for c in CODES if c in labelled)  # a set judges only the codes it labels
+    tally = Tally(kinds=codes)
     for row in rows:
         tally.spans({**row, "labels": {"spans": row["spans"]}}, findings_of(row))
     for lang in sorted({r["lang"] for r in rows}):
         print(f"-- {lang}")
-        print("\n".join(tally.table(lang, CODES)))
+        print("\n".join(tally.table(lang, codes)))
     if args.show_errors:
         for kind in ("miss", "false"):
             shown = [e for e in tally.errors if e[0] == kind][:args.show_errors]

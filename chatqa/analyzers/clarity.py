@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec, check_param
-from chatqa.analyzers.own_text import PLACEHOLDER, AdvisorMessage, advisor_messages, finding
+from chatqa.analyzers.own_text import (
+    PLACEHOLDER,
+    AdvisorMessage,
+    advisor_messages,
+    finding,
+    is_long_word,
+)
 from chatqa.analyzers.vocabulary import zipf
 from chatqa.measures.readability import flesch, lix, syllables
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -52,7 +58,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -122,7 +128,7 @@ class ClarityAnalyzer:
         enough = n >= minimum.words and k >= minimum.sentences
         lang = self.lang
         syll = sum(syllables(w.lower_, lang) for w in words) if enough else 0
-        long_words = sum(1 for w in words if len(w.text) >= self.rules.limits.long_word_letters)
+        long_words = sum(1 for w in words if is_long_word(w, self.rules.limits.long_word_letters))
         parsed = [(s, ws) for m, s, ws in sentences if m.doc.has_annotation("DEP")]
         issues = sum(1 for f in findings if not f.details["macro"])
         metrics = {
@@ -137,9 +143,10 @@ class ClarityAnalyzer:
                 and not f.details["macro"])) if own else NAN,
             "one_word_replies": float(sum(1 for m in own if len(m.words) == 1)) if own
             else NAN,
-            "multi_question_messages": float(sum(
-                1 for m in own if sum(1 for s in m.doc.sents if s.text.rstrip().endswith("?"))
-                >= 2)) if own else NAN,
+            "multi_question_messages": float(sum(  # « ?? » is one question, not two
+                1 for m in own if sum(1 for s, w in m.sentence_words
+                                      if w and s.text.rstrip().endswith("?")) >= 2))
+            if own else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
         }
         per_message = {}

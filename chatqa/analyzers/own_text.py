@@ -63,6 +63,11 @@ def words_of(doc: Doc) -> list[Token]:
             and any(c.isalpha() for c in t.text) and not PLACEHOLDER.match(t.text)]
 
 
+def is_long_word(word: Token, letters: int) -> bool:
+    """Whether ``word`` has ``letters`` letters or more (an apostrophe or a hyphen is none)."""
+    return sum(1 for c in word.text if c.isalpha()) >= letters
+
+
 def regex_spans(patterns: Sequence[re.Pattern[str]], folded: str) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of every match (of the group named ``w`` when there is one).
 

@@ -29,14 +29,21 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec
-from chatqa.analyzers.own_text import AdvisorMessage, advisor_messages, finding, regex_spans
+from chatqa.analyzers.own_text import (
+    AdvisorMessage,
+    advisor_messages,
+    finding,
+    is_long_word,
+    regex_spans,
+)
 from chatqa.measures.diversity import hdd, mattr, mtld
-from chatqa.model import Conversation, Finding, Severity
+from chatqa.model import Conversation, Finding, Role, Severity
+from chatqa.text import fold
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
-    from chatqa.resources.schemas import VocabularyResource
+    from chatqa.resources.schemas import VocabularyResource, WordRepetition
 
 NAN = math.nan
 
@@ -76,6 +83,53 @@ def repeated_passages(texts: Sequence[Sequence[str]], length: int) -> int:
             current.add(window)
         earlier |= current
     return count
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _fold_word(word: str) -> str:
+    return fold(word).strip("'’-")
+
+
+#: A list item's mark: a dash or a bullet opening a line or after a space (« : - livraison… »).
+_BULLET = re.compile(r"(?:^|\s)[-•*]\s", re.MULTILINE)
+
+
+def _counted_lemma(word: Token, data: WordRepetition, topic: set[str],
+                   inside: Sequence[tuple[int, int]]) -> str | None:
+    """The folded lemma ``word`` counts under for word repetition, or None when it does not.
+
+    Not counted: other parts of speech (but the general ``nouns``), stop words, short words,
+    the ``ignore`` lemmas, the customer's words (``topic``, first letters), a word beside a
+    number, a word inside another finding or a stock phrase (``inside``).
+    """
+    lemma, form = _fold_word(word.lemma_ or word.text), _fold_word(word.text)
+    cut = data.topic_letters
+    if ((word.pos_ not in data.pos and lemma not in data.nouns) or word.is_stop
+            or len(form) < data.min_letters or not lemma.isalpha() or lemma in data.ignore
+            or lemma[:cut] in topic or form[:cut] in topic or _beside_a_number(word)
+            or any(a <= word.idx < b for a, b in inside)):
+        return None
+    return lemma
+
+
+def _beside_a_number(word: Token) -> bool:
+    """Whether the word before or after ``word`` holds a digit: data, not wording.
+
+    « 14 h », « 22 juin », « parfum spray 100 ml », an address after « _Name3_ »;
+    punctuation between does not count.
+    """
+    doc = word.doc
+    before = next((t for t in reversed(doc[:word.i]) if not t.is_punct), None)
+    after = next((t for t in doc[word.i + 1:] if not t.is_punct), None)
+    return any(t is not None and any(c.isdigit() for c in t.text) for t in (before, after))
+
+
+def customer_words(conversation: Conversation) -> set[str]:
+    """The folded words the customer wrote in ``conversation`` (runs of letters)."""
+    return {w for m in conversation.messages if m.role is Role.CUSTOMER
+            for w in _LETTERS.findall(fold(m.text))}
 
 
 @dataclass(frozen=True)
@@ -159,6 +213,8 @@ class VocabularyAnalyzer:
         "vocabulary.vague": "A vague or empty word (« truc », « chose », « faire le nécessaire »).",
         "vocabulary.anglicism": "An English word with a French one for it, as the suggestion.",
         "vocabulary.repetition": "The third or later use of the same stock word.",
+        "vocabulary.word_repetition": "The third or later use of the same content word (not "
+                                      "the subject the customer named).",
     }
 
     rules: VocabularyRules
@@ -172,7 +228,7 @@ class VocabularyAnalyzer:
         own = [m for m in messages if not m.macro]
         words = [w for m in own for w in m.words]
         all_words = sum(len(m.words) for m in messages)
-        findings = self._findings(messages)
+        findings = self._findings(messages, customer_words(conversation))
         minimum = self.rules.data.minimum
         forms = [w.lower_ for w in words]
         lemmas = [(w.lemma_ or "").lower() for w in words]
@@ -194,7 +250,7 @@ class VocabularyAnalyzer:
             "zipf_mean": sum(zipfs) / len(zipfs) if enough_content else NAN,
             "rare_word_ratio": sum(1 for z in zipfs if z < self.rules.data.frequency.rare_zipf)
             / len(zipfs) if enough_content else NAN,
-            "long_word_ratio": sum(1 for w in words if len(w.text) >= minimum.long_word_letters)
+            "long_word_ratio": sum(1 for w in words if is_long_word(w, minimum.long_word_letters))
             / n if n >= minimum.words else NAN,
             "vocabulary_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
             "repeated_passages": float(repeated_passages(
@@ -205,7 +261,9 @@ class VocabularyAnalyzer:
         }
         return Analysis(metrics=metrics, findings=tuple(findings))
 
-    def _findings(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+    def _findings(self, messages: Sequence[AdvisorMessage],
+                  customer_words: set[str]) -> list[Finding]:
+        """Tics, vague words, anglicisms and repetitions of the advisor's messages."""
         rules, data = self.rules, self.rules.data
         out: list[Finding] = []
         for m in messages:
@@ -222,6 +280,7 @@ class VocabularyAnalyzer:
                                 Severity.MINOR, note=data.anglicisms.note)
                     out.append(replace(f, suggestion=data.anglicisms.words[match.group()]))
         out.extend(self._repetitions(messages))
+        out.extend(self._word_repetitions(messages, customer_words, out))
         return sorted(out, key=lambda f: (f.message_index, f.start, f.code))
 
     def _repetitions(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
@@ -246,5 +305,39 @@ class VocabularyAnalyzer:
                     out.append(finding(self.name, "vocabulary.repetition", m, start, end,
                                        Severity.MINOR, note=data.note, phrase=phrase,
                                        use=uses[phrase]))
+        return out
+
+    def _word_repetitions(self, messages: Sequence[AdvisorMessage], customer_words: set[str],
+                          taken: Sequence[Finding]) -> list[Finding]:
+        """Third and later uses of a content word of the own text (by lemma, in order).
+
+        Which words count: :func:`_counted_lemma`. In a list (two items or more), a word
+        counts once per message: each item names it again.
+        """
+        data = self.rules.data.word_repetition
+        if data is None:
+            return []
+        topic = {w[:data.topic_letters] for w in customer_words}
+        spans = {(f.message_index, f.start, f.end) for f in taken}
+        uses: dict[str, int] = {}
+        out = []
+        for m in messages:
+            if m.macro:
+                continue
+            inside = [(a, b) for i, a, b in spans if i == m.index]
+            inside += [match.span() for pattern in self.rules.stock
+                       for match in pattern.finditer(m.folded)]
+            in_list = len(_BULLET.findall(m.text)) >= 2  # each item says it again: once
+            seen: set[str] = set()
+            for w in m.words:
+                lemma = _counted_lemma(w, data, topic, inside)
+                if lemma is None or (in_list and lemma in seen):
+                    continue
+                seen.add(lemma)
+                uses[lemma] = uses.get(lemma, 0) + 1
+                if uses[lemma] >= data.min_uses:
+                    out.append(finding(self.name, "vocabulary.word_repetition", m, w.idx,
+                                       w.idx + len(w.text), Severity.MINOR, note=data.note,
+                                       lemma=lemma, use=uses[lemma]))
         return out
 

@@ -837,6 +837,25 @@ class Repetition(_Strict):
     passage_words: StrictInt = Field(default=4, ge=2)
 
 
+class WordRepetition(_Strict):
+    """``[word_repetition]``: the same content word over and over in the own text.
+
+    A word whose part of speech is in ``pos`` (spaCy's tags; a parse without tags finds
+    nothing), of ``min_letters`` or more, is counted by its folded lemma; from its
+    ``min_uses``-th use on it is a finding; so are the ``nouns`` (general nouns, folded
+    lemmas), whatever ``pos`` says. Words the customer wrote (compared on their first
+    ``topic_letters`` letters) name the subject and are not counted, nor the ``ignore`` lemmas.
+    """
+
+    note: StrictStr = Field(min_length=1)
+    min_uses: StrictInt = Field(ge=2)
+    pos: tuple[StrictStr, ...] = ("VERB", "ADJ", "ADV")
+    nouns: tuple[Word, ...] = ()
+    min_letters: StrictInt = Field(default=3, ge=1)
+    topic_letters: StrictInt = Field(default=6, ge=2)
+    ignore: tuple[Word, ...] = ()
+
+
 class Connectors(_Strict):
     """``[connectors]``: logical connectors, folded (« toutefois », « en revanche »).
 
@@ -855,6 +874,7 @@ class VocabularyResource(_Strict):
     vague: PatternList
     anglicisms: Anglicisms
     repetition: Repetition
+    word_repetition: WordRepetition | None = None
     connectors: Connectors = Field(default_factory=Connectors)
 
 

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_clarity
 from chatqa.errors import ConfigError
 
@@ -15,8 +16,10 @@ def clarity():
     return make_clarity("fr")
 
 
-def _run(analyzer, nlp, conv):
-    return analyzer.analyze_conversation(conv, [nlp(m.text) for m in conv.messages])
+def _run(analyzer, nlp, conv, macros=frozenset()):
+    docs = tuple(nlp(m.text) for m in conv.messages)
+    return analyzer.analyze_conversation(conv, ConversationContext(docs=docs,
+                                                                   macro_messages=macros))
 
 
 def _codes(analysis, code):
@@ -101,3 +104,118 @@ def test_clarity_sentence_measures_and_minimum(clarity, nlp_fr, make_conversatio
     short = _run(clarity, nlp_fr, make_conversation(("advisor", None, "C'est noté.")))
     assert math.isnan(short.metrics["flesch_score"])
     assert short.metrics["one_word_replies"] == 0.0
+
+
+def test_clarity_one_word_replies_are_own_messages_of_one_word(clarity, nlp_fr,
+                                                               make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Parfait."),
+        ("customer", None, "Merci"),                   # the customer's: not counted
+        ("advisor", None, "Entendu !"),                # punctuation is no word
+        ("advisor", None, "Je vous envoie le lien de suivi par mail."),
+        ("advisor", None, "Bonjour"))
+    assert _run(clarity, nlp_fr, conv).metrics["one_word_replies"] == 3.0
+    # a canned reply is no own message: « Bonjour » sent from the macro table does not count
+    assert _run(clarity, nlp_fr, conv, macros=frozenset({4})).metrics["one_word_replies"] == 2.0
+
+
+def test_clarity_no_one_word_reply_in_longer_or_wordless_messages(clarity, nlp_fr,
+                                                                  make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Très bien."),
+        ("advisor", None, "Je vous en prie, bonne journée."),
+        ("advisor", None, "https://exemple.fr/suivi"))  # a link alone: no word, not one
+    assert _run(clarity, nlp_fr, conv).metrics["one_word_replies"] == 0.0
+
+
+def test_clarity_multi_question_messages(clarity, nlp_fr, make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Avez-vous reçu le mail de confirmation ? Pouvez-vous me donner "
+                          "votre numéro de commande ?"),
+        ("advisor", None, "Le colis est-il arrivé ? Est-il complet ? La facture est-elle "
+                          "correcte ?"),
+        ("advisor", None, "Pouvez-vous patienter un instant ?"))
+    # messages with two questions or more are counted once each, not per question
+    assert _run(clarity, nlp_fr, conv).metrics["multi_question_messages"] == 2.0
+
+
+def test_clarity_no_multi_question_message_when_the_questions_are_apart(clarity, nlp_fr,
+                                                                        make_conversation):
+    conv = make_conversation(
+        ("advisor", None, "Avez-vous reçu le mail de confirmation ?"),
+        ("advisor", None, "Pouvez-vous me donner votre numéro de commande ?"),
+        ("advisor", None, "Avez-vous reçu le mail ? Je vous le renvoie sinon."),
+        ("advisor", None, "Vous confirmez ??"),  # spaCy cuts « ?? » in two: one question
+        ("customer", None, "Je l'ai reçu ? Ou pas ? Je ne sais plus."))
+    assert _run(clarity, nlp_fr, conv).metrics["multi_question_messages"] == 0.0
+
+
+def test_clarity_long_words_are_counted_in_letters(clarity, nlp_fr, make_conversation):
+    # 16 words in 2 sentences; long (7 letters or more): « partira », « retirer »; « Puisqu' »
+    # and « ex-mari » have seven characters but six letters
+    text = ("Puisqu'il pleut, le colis partira demain. Votre ex-mari pourra le retirer au relais "
+            "ce soir.")
+    metrics = _run(clarity, nlp_fr, make_conversation(("advisor", None, text))).metrics
+    assert metrics["lix_score"] == pytest.approx(16 / 2 + 100 * 2 / 16)  # 33.0 in characters
+
+
+# The syntax measures read fr_core_news_sm's parse; each text below was parsed and the labels
+# that make the expected value are named in a comment. Own text needs 15 words.
+PASSIVE = ("La commande a été annulée par le service. Le remboursement a été validé ce matin. "
+           "Vous recevrez l'argent sous cinq jours.")
+ACTIVE = ("Le service a annulé la commande. Nous avons validé le remboursement ce matin. "
+          "Vous recevrez l'argent sous cinq jours.")
+CLAUSES = ("Je vous rembourse la commande parce que le colis est arrivé abîmé. Le conseiller "
+           "qui a traité votre demande vous rappellera demain.")
+MAIN_CLAUSES = ("Je vous rembourse la commande. Le colis est arrivé abîmé. Un conseiller vous "
+                "rappellera demain matin.")
+
+
+def test_clarity_passive_sentence_ratio(clarity, nlp_fr, make_conversation):
+    def ratio(*rows, macros=frozenset()):
+        conv = make_conversation(*rows)
+        return _run(clarity, nlp_fr, conv, macros).metrics["passive_sentence_ratio"]
+
+    # « commande » nsubj:pass + « été » aux:pass, then « remboursement » and « été » again:
+    # two passive sentences of three (a sentence counts once, whatever its passive labels)
+    assert ratio(("advisor", None, PASSIVE)) == pytest.approx(2 / 3)
+    assert ratio(("advisor", None, ACTIVE)) == 0.0
+    # a passive canned reply is not the advisor's own text
+    assert ratio(("advisor", None, PASSIVE), ("advisor", None, ACTIVE),
+                 macros=frozenset({0})) == 0.0
+    # below 15 own words: no measure
+    assert math.isnan(ratio(("advisor", None, "La commande a été annulée par le service.")))
+
+
+def test_clarity_subordinate_clauses_per_sentence(clarity, nlp_fr, make_conversation):
+    m = _run(clarity, nlp_fr, make_conversation(("advisor", None, CLAUSES))).metrics
+    # « parce que … arrivé » is an advcl, « qui a traité » an acl:relcl: 2 in 2 sentences
+    assert m["subordinate_clauses_per_sentence"] == 1.0
+    m = _run(clarity, nlp_fr, make_conversation(("advisor", None, MAIN_CLAUSES))).metrics
+    assert m["subordinate_clauses_per_sentence"] == 0.0  # « abîmé » is an xcomp, no clause
+
+
+def test_clarity_dependency_distance_mean(clarity, nlp_fr, make_conversation):
+    far = _run(clarity, nlp_fr, make_conversation(("advisor", None, CLAUSES))).metrics
+    near = _run(clarity, nlp_fr, make_conversation(("advisor", None, MAIN_CLAUSES))).metrics
+    # |head − word| over the 13 non-root, non-punctuation tokens: « Je » 2, « vous » 1, « la »
+    # 1, « commande » 2; « Le » 1, « colis » 2, « est » 1, « abîmé » 1; « Un » 1, « conseiller »
+    # 2, « vous » 1, « demain » 1, « matin » 2
+    assert near["dependency_distance_mean"] == pytest.approx(18 / 13)
+    # the subject « conseiller » waits 7 words for its verb past the relative clause, « arrivé »
+    # reaches back 8 to « rembourse »: 44 over 20 tokens
+    assert far["dependency_distance_mean"] == pytest.approx(44 / 20)
+    assert far["dependency_distance_mean"] > near["dependency_distance_mean"]
+
+
+def test_clarity_long_noun_chains(clarity, nlp_fr, make_conversation):
+    chained = ("Le service de gestion des dossiers de remboursement vous contactera demain. Le "
+               "délai de traitement des demandes de remboursement est de cinq jours.")
+    plain = ("Le service client vous contactera demain matin par téléphone. Le délai de "
+             "remboursement est de cinq jours.")
+    m = _run(clarity, nlp_fr, make_conversation(("advisor", None, chained))).metrics
+    # « service ← gestion ← dossiers ← remboursement » (nmod three deep) and « délai ←
+    # traitement ← demandes ← remboursement »: one chain each, counted at its head noun only
+    assert m["long_noun_chains"] == 2.0
+    m = _run(clarity, nlp_fr, make_conversation(("advisor", None, plain))).metrics
+    assert m["long_noun_chains"] == 0.0  # « délai de remboursement »: two nouns, no chain

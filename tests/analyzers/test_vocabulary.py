@@ -165,3 +165,29 @@ def test_vocabulary_connectors_in_one_message(vocabulary, nlp_fr, make_conversat
 def test_vocabulary_connectors_nan_under_the_minimum(vocabulary, nlp_fr, make_conversation):
     conv = make_conversation(("advisor", None, "Toutefois, c'est livré."))
     assert math.isnan(_run(vocabulary, nlp_fr, conv).metrics["connectors"])
+
+
+def test_vocabulary_word_repetition_from_the_third_use_of_a_lemma(vocabulary, nlp_fr,
+                                                                  make_conversation):
+    conv = make_conversation(
+        ("customer", None, "Bonjour, ma commande n'est pas arrivée"),
+        ("advisor", None, "Je vais regarder votre commande tout de suite."),
+        ("advisor", None, "Je regarde, la commande est en retard."),
+        ("advisor", None, "J'ai regardé le suivi, c'est un petit souci."),
+        ("advisor", None, "Je regarde encore : ce souci est rare, le souci vient du transporteur."))
+    found = [(f.message_index, f.text, f.details["use"]) for f in
+             _run(vocabulary, nlp_fr, conv).findings if f.code == "vocabulary.word_repetition"]
+    # « regarder » in three forms; « commande » is the customer's subject, never counted
+    assert found == [(3, "regardé", 3), (4, "regarde", 4), (4, "souci", 3)]
+
+
+def test_vocabulary_word_repetition_leaves_stock_phrases_and_twice_alone(vocabulary, nlp_fr,
+                                                                         make_conversation):
+    conv = make_conversation(
+        ("customer", None, "Bonjour"),
+        ("advisor", None, "Je comprends. Je vérifie le dossier."),
+        ("advisor", None, "Je comprends bien. J'ai vérifié, tout est en ordre."),
+        ("advisor", None, "Je comprends votre attente, le transfert part ce soir."))
+    codes = [f.code for f in _run(vocabulary, nlp_fr, conv).findings]
+    # « je comprends » is a stock phrase (its own code); « vérifier » is used twice only
+    assert codes == ["vocabulary.repetition"]
