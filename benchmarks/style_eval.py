@@ -12,16 +12,18 @@ Data (read in place, never copied):
                                                     (one file each), the set the thresholds
                                                     are tuned on
 
-Prints, for the PMC chats: percentiles of every vocabulary and clarity metric and of the
-share of canned text; how many conversations land at each level of `richesse_vocabulaire`
-and `clarte`, and the share of reviewable ones (20 advisor words or more) given a level
-(target 80 %). For each graded set and criterion: quadratic-weighted Cohen's kappa between
-the grid's level and the graders' (their consensus where several graded the same chats: the
-lower median of the levels given, ``na`` where most graders said ``na``), on the
-conversations both gave a level to, with a bootstrap 95 % interval (2,000 resamples), and
-the agreement on `na`; with several graders, also each grader against the grid and the
-graders against each other (what agreement people reach on these chats). Plots (histograms of
-the metrics, coloured by the grid's level) are saved as PNG in --plots.
+Prints, for the PMC chats: percentiles of every vocabulary and clarity metric and of the share
+of canned text; how many conversations land at each level of `richesse_vocabulaire` and
+`clarte`, and the share of reviewable ones given a level (target 80 %): reviewable as the
+rubric's graders count (20 advisor words or more) and as the grid's ``[reviewable]`` says (a
+customer and an advisor who both wrote, the customer not gone after the first answer). For each
+graded set and criterion: quadratic-weighted Cohen's kappa between the grid's level and the
+graders' (their consensus where several graded the same chats: the lower median of the levels
+given, ``na`` where most graders said ``na``), on the conversations both gave a level to, with
+a bootstrap 95 % interval (2,000 resamples), and the agreement on `na`; with several graders,
+also each grader against the grid and the graders against each other (what agreement people
+reach on these chats). Plots (histograms of the metrics, coloured by the grid's level) are
+saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
         [--tune] [--sets dev,frozen,frozen_b]
@@ -166,14 +168,17 @@ def distributions(conv: pd.DataFrame, forms: pd.DataFrame) -> None:
     print(pd.DataFrame(rows, columns=["metric", "n", "p10", "p25", "p50", "p75", "p90"])
           .to_string(index=False))
     reviewable = conv.index[conv["advisor_words"] >= REVIEWABLE_WORDS]
-    print(f"== levels ({len(conv)} conversations, {len(reviewable)} reviewable: "
-          f"{REVIEWABLE_WORDS}+ advisor words)")
+    by_grid = conv.index[conv["reviewable"].astype(bool)]
+    print(f"== levels ({len(conv)} conversations; reviewable: {len(reviewable)} with "
+          f"{REVIEWABLE_WORDS}+ advisor words, {len(by_grid)} by the grid's [reviewable])")
     for criterion in CRITERIA:
         levels = levels_of(forms, criterion)
         counts = levels.value_counts().reindex([*LEVELS, "na"], fill_value=0)
         given = (levels.reindex(reviewable) != "na").mean()
+        given_grid = (levels.reindex(by_grid) != "na").mean()
         print(f"   {criterion:22} " + "  ".join(f"{k} {v}" for k, v in counts.items())
-              + f"   reviewable with a level: {given:.1%} (target >= 80%)")
+              + f"   with a level: {given:.1%} of the {REVIEWABLE_WORDS}+ words, "
+              f"{given_grid:.1%} of the grid's reviewable (target >= 80%)")
 
 
 def plots(conv: pd.DataFrame, forms: pd.DataFrame, folder: Path) -> None:

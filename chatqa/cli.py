@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from chatqa.errors import ChatQAError
 
@@ -111,6 +112,18 @@ def _parser() -> argparse.ArgumentParser:
 
     from chatqa.evaluation.rollup import add_fit_rollup_arguments
 
+    advisors = sub.add_parser(
+        "advisors", help="vocabulary per advisor and period, their own text pooled")
+    advisors.add_argument("archive", help="transcript file (as for score)")
+    advisors.add_argument("--out", required=True, help="output file (.csv, .parquet or .xlsx)")
+    advisors.add_argument("--period", default="M",
+                          help="pandas period alias of each conversation's date (M months, "
+                               "W weeks), or all to pool every conversation (default: M)")
+    advisors.add_argument(
+        "--macros", default="auto", metavar="auto|none|FILE",
+        help="canned replies left out: auto counts them in the archive (default), none uses "
+             "none, a file is the macros.csv of a `chatqa score` run or the client's library")
+    advisors.add_argument("--lang", default="fr", help="language of the archive (default: fr)")
     add_fit_rollup_arguments(sub.add_parser(
         "fit-rollup", help="fit the learned roll-up per criterion on confirmed forms"))
     return parser
@@ -130,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _workbook(args)
         if args.command == "agreement":
             return _agreement(args)
+        if args.command == "advisors":
+            return _advisors(args)
         if args.command == "fit-rollup":
             from chatqa.evaluation.rollup import fit_rollup_command
 
@@ -165,6 +180,69 @@ def _score(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _advisors(args: argparse.Namespace) -> int:
+    """``chatqa advisors``: one row per advisor and period (chatqa.advisors), to a file."""
+    import pandas as pd
+
+    from chatqa.advisors import vocabulary_by_advisor
+    from chatqa.io import iter_records
+    from chatqa.macros import MACRO_COLUMNS_LINE, MacroTable
+    from chatqa.model import Conversation
+
+    out = Path(args.out)
+    if out.suffix.lower() not in {".csv", ".parquet", ".xlsx"}:
+        print(f"chatqa: error: --out must end in .csv, .parquet or .xlsx, got {out}",
+              file=sys.stderr)
+        return 2
+    period = None if args.period == "all" else args.period
+    try:
+        if period is not None:
+            pd.Period("2026-01-01", freq=period)
+    except ValueError:
+        print(f"chatqa: error: --period {args.period!r} is not a pandas period alias "
+              "(M, W, Q, Y) nor all", file=sys.stderr)
+        return 2
+    if args.macros == "none":
+        macros = None
+    elif args.macros == "auto":
+        macros = MacroTable.from_conversations(iter_records(args.archive))
+    elif _first_line(args.macros).startswith(MACRO_COLUMNS_LINE):
+        macros = MacroTable.read_csv(args.macros)  # the table of a `chatqa score` run
+    else:
+        macros = MacroTable.from_library(args.macros)
+    failed: list[object] = []
+
+    def readable() -> Iterator[Conversation]:
+        for record in iter_records(args.archive):
+            if isinstance(record, Conversation):
+                yield record
+            else:
+                failed.append(record)
+
+    table = vocabulary_by_advisor(readable(), macros=macros, period=period, lang=args.lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        table.to_csv(out, index=False)
+    elif out.suffix.lower() == ".parquet":
+        table.to_parquet(out, index=False)
+    else:
+        table.to_excel(out, index=False, sheet_name="advisors")
+    print(f"wrote {out}: {len(table)} rows (advisor and period)")
+    if failed:
+        print(f"chatqa: {len(failed)} record(s) could not be read and were left out; "
+              f"`chatqa score` lists them in its errors table", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _first_line(path: str) -> str:
+    """The first line of ``path``, or "" when it is not a file (the caller says why)."""
+    if not Path(path).is_file():
+        return ""
+    with open(path, encoding="utf-8-sig") as fh:
+        return fh.readline()
 
 
 def _report(args: argparse.Namespace) -> int:

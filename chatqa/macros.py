@@ -37,6 +37,8 @@ _SPACE_BEFORE = re.compile(r"\s+(?=[,.;:!?…])")
 _SPACES = re.compile(r"\s+")
 _EDGES = " \t\n.!?,;:…-–—'\"«»()"
 COLUMNS = ("key", "conversations", "source", "text")
+#: How the file written by :meth:`MacroTable.write_csv` begins.
+MACRO_COLUMNS_LINE = ",".join(COLUMNS)
 #: The table's file beside the tables of a run.
 MACROS_FILE = "macros.csv"
 

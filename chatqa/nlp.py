@@ -6,11 +6,13 @@ pipeline gets ``spacy.blank(lang)`` with a rule-based sentencizer, and a warning
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from chatqa.errors import ConfigError, Errors, Warnings
 from chatqa.regex_factoring import large_patterns_factored
@@ -21,6 +23,9 @@ DEFAULT_MODELS: Mapping[str, str] = {"fr": "fr_core_news_sm", "en": "en_core_web
 #: Components that only add cost for chatqa's analyzers (named entities are not used).
 DISABLED_COMPONENTS: tuple[str, ...] = ("ner",)
 
+#: An anonymisation placeholder (« _Name1_ », « _ZipCode2_ »): one token, never cut.
+PLACEHOLDER = re.compile(r"_[A-Za-z]+\d+_")
+
 
 def load_nlp(lang: str, model: str | None = None) -> Language:
     """Return the spaCy pipeline for ``lang``: ``model`` if given, else the default one.
@@ -30,7 +35,34 @@ def load_nlp(lang: str, model: str | None = None) -> Language:
     tokenizer patterns (French ``token_match``) are compiled factored, 3 s faster.
     """
     with large_patterns_factored():
-        return _load_nlp(lang, model)
+        return keep_placeholders_whole(_load_nlp(lang, model))
+
+
+def keep_placeholders_whole(nlp: Language) -> Language:
+    """Make ``nlp``'s tokenizer keep anonymisation placeholders as one token; returns ``nlp``.
+
+    spaCy's rules cut « _Name1_ » into « _ », « Name1 », « _ » (and the parser then cuts the
+    sentence there), so a name counted as a word and « Merci _Name1_ ! » as four sentences.
+    A leading « _ » is no prefix before a placeholder's rest, punctuation after one is a
+    suffix, and the placeholder itself is a token; text without one is cut as before.
+    """
+    tokenizer = nlp.tokenizer
+    prefixes = [r"_(?![A-Za-z]+\d+_)" if p == "_" else p for p in nlp.Defaults.prefixes or ()]
+    suffixes = [r"(?<=\d_)[.,;:!?…)\]»\"']", *(nlp.Defaults.suffixes or ())]
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer.token_match = _placeholder_or(tokenizer.token_match)
+    return nlp
+
+
+def _placeholder_or(token_match: Callable[[str], object] | None) -> Callable[[str], object]:
+    """A ``token_match`` taking a whole placeholder, else asking ``token_match``."""
+    def match(text: str) -> object:
+        if PLACEHOLDER.match(text):
+            return PLACEHOLDER.fullmatch(text)  # « _Name1_. »: the « . » is a suffix
+        return token_match(text) if token_match is not None else None
+    match.wrapped = token_match  # type: ignore[attr-defined]  # the model's own, for tests
+    return match
 
 
 def _load_nlp(lang: str, model: str | None) -> Language:

@@ -30,10 +30,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def nlp_fr():
-    """The real French pipeline, loaded once."""
-    import spacy
+    """The real French pipeline as chatqa loads it (placeholders kept whole), loaded once."""
+    from chatqa.nlp import load_nlp
 
-    return spacy.load("fr_core_news_sm")
+    return load_nlp("fr")
 
 
 @pytest.fixture(scope="session")

@@ -53,3 +53,39 @@ def test_advisors_all_pooled_without_a_period(tmp_path, nlp_fr):
     convs = list(read_transcripts(_archive(tmp_path)))
     table = vocabulary_by_advisor(convs, period=None, nlp=nlp_fr)
     assert list(table.period) == ["all", "all"] and list(table.messages) == [6, 6]
+
+
+def test_advisors_command_writes_the_table_with_the_archives_macros(tmp_path, capsys):
+    import pandas as pd
+
+    from chatqa.cli import main
+
+    archive = _archive(tmp_path)
+    with archive.open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "bad", "messages": [{"role": "martian", "text": "?"}]}\n')
+    out = tmp_path / "advisors.csv"
+    code = main(["advisors", str(archive), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1 and "1 record(s) could not be read" in captured.err  # the rest is written
+    table = pd.read_csv(out)
+    assert list(zip(table.author, table.period, strict=True)) == [
+        ("Léa", "2026-03"), ("Léa", "2026-04"), ("Tom", "2026-03"), ("Tom", "2026-04")]
+    assert (table.messages == table.conversations).all()  # the canned closing counted out
+    # the macro table of a `chatqa score` run is read as such; --period all pools everything
+    macros = tmp_path / "macros.csv"
+    MacroTable.from_conversations(read_transcripts(_archive(tmp_path))).write_csv(macros)
+    assert main(["advisors", str(_archive(tmp_path)), "--out", str(tmp_path / "a.xlsx"),
+                 "--period", "all", "--macros", str(macros)]) == 0
+    assert list(pd.read_excel(tmp_path / "a.xlsx").messages) == [3, 3]
+
+
+def test_advisors_command_usage_errors(tmp_path, capsys):
+    from chatqa.cli import main
+
+    assert main(["advisors", str(_archive(tmp_path)), "--out", str(tmp_path / "a.txt")]) == 2
+    assert main(["advisors", str(_archive(tmp_path)), "--out", str(tmp_path / "a.csv"),
+                 "--period", "fortnight"]) == 2
+    assert main(["advisors", str(_archive(tmp_path)), "--out", str(tmp_path / "a.csv"),
+                 "--macros", str(tmp_path / "missing.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "--out must end in" in err and "not a pandas period alias" in err and "E208" in err
