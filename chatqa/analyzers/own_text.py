@@ -66,7 +66,10 @@ def words_of(doc: Doc) -> list[Token]:
 
 def is_long_word(word: Token, letters: int) -> bool:
     """Whether ``word`` has ``letters`` letters or more (an apostrophe or a hyphen is none)."""
-    return sum(1 for c in word.text if c.isalpha()) >= letters
+    text = word.text
+    if len(text) < letters:  # most words: too short whatever they hold
+        return False
+    return text.isalpha() or sum(1 for c in text if c.isalpha()) >= letters
 
 
 def regex_spans(patterns: Sequence[re.Pattern[str]], folded: str) -> Iterator[tuple[int, int]]:

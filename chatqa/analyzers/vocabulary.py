@@ -104,10 +104,14 @@ def _counted_lemma(word: Token, data: WordRepetition, topic: set[str],
     the ``ignore`` lemmas, the customer's words (``topic``, first letters), a word beside a
     number, a word inside another finding or a stock phrase (``inside``).
     """
-    lemma, form = _fold_word(word.lemma_ or word.text), _fold_word(word.text)
-    cut = data.topic_letters
-    if ((word.pos_ not in data.pos and lemma not in data.nouns) or word.is_stop
-            or len(form) < data.min_letters or not lemma.isalpha() or lemma in data.ignore
+    tagged = word.pos_ in data.pos
+    if word.is_stop or not (tagged or word.pos_ == "NOUN") or len(word.text) < data.min_letters:
+        return None  # the cheap tests first: most words stop here, unfolded
+    lemma = _fold_word(word.lemma_ or word.text)
+    if not tagged and lemma not in data.nouns:
+        return None
+    form, cut = _fold_word(word.text), data.topic_letters
+    if (len(form) < data.min_letters or not lemma.isalpha() or lemma in data.ignore
             or lemma[:cut] in topic or form[:cut] in topic or _beside_a_number(word)
             or any(a <= word.idx < b for a, b in inside)):
         return None
@@ -121,9 +125,13 @@ def _beside_a_number(word: Token) -> bool:
     punctuation between does not count.
     """
     doc = word.doc
-    before = next((t for t in reversed(doc[:word.i]) if not t.is_punct), None)
-    after = next((t for t in doc[word.i + 1:] if not t.is_punct), None)
-    return any(t is not None and any(c.isdigit() for c in t.text) for t in (before, after))
+    for step in (-1, 1):
+        i = word.i + step
+        while 0 <= i < len(doc) and doc[i].is_punct:
+            i += step
+        if 0 <= i < len(doc) and any(c.isdigit() for c in doc[i].text):
+            return True
+    return False
 
 
 def customer_words(conversation: Conversation) -> set[str]:
@@ -279,11 +287,29 @@ class VocabularyAnalyzer:
                     f = finding(self.name, "vocabulary.anglicism", m, *match.span(),
                                 Severity.MINOR, note=data.anglicisms.note)
                     out.append(replace(f, suggestion=data.anglicisms.words[match.group()]))
-        out.extend(self._repetitions(messages))
-        out.extend(self._word_repetitions(messages, customer_words, out))
+        stock = {m.index: self._stock_phrases(m) for m in messages if not m.macro}
+        out.extend(self._repetitions(messages, stock))
+        out.extend(self._word_repetitions(messages, customer_words, out, stock))
         return sorted(out, key=lambda f: (f.message_index, f.start, f.code))
 
-    def _repetitions(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+    def _stock_phrases(self, message: AdvisorMessage) -> list[tuple[int, int, str]]:
+        """``(start, end, phrase)`` of each stock phrase of ``message``, in order, no overlap.
+
+        « bien entendu » is one use, not one of « entendu » as well.
+        """
+        data = self.rules.data.repetition
+        hits = sorted(((match.start(), match.end(), phrase)
+                       for phrase, pattern in zip(data.phrases, self.rules.stock, strict=True)
+                       for match in pattern.finditer(message.folded)),
+                      key=lambda h: (h[0], -h[1]))
+        kept: list[tuple[int, int, str]] = []
+        for hit in hits:
+            if all(hit[1] <= a or hit[0] >= b for a, b, _ in kept):
+                kept.append(hit)
+        return kept
+
+    def _repetitions(self, messages: Sequence[AdvisorMessage],
+                     stock: Mapping[int, list[tuple[int, int, str]]]) -> list[Finding]:
         """Third and later uses of a stock word in the own text (in order of writing)."""
         data = self.rules.data.repetition
         uses: dict[str, int] = {}
@@ -291,15 +317,7 @@ class VocabularyAnalyzer:
         for m in messages:
             if m.macro:
                 continue
-            hits = sorted(((match.start(), match.end(), phrase)
-                           for phrase, pattern in zip(data.phrases, self.rules.stock, strict=True)
-                           for match in pattern.finditer(m.folded)),
-                          key=lambda h: (h[0], -h[1]))
-            kept: list[tuple[int, int, str]] = []
-            for hit in hits:  # « bien entendu » is one use, not one of « entendu » as well
-                if all(hit[1] <= a or hit[0] >= b for a, b, _ in kept):
-                    kept.append(hit)
-            for start, end, phrase in kept:
+            for start, end, phrase in stock[m.index]:
                 uses[phrase] = uses.get(phrase, 0) + 1
                 if uses[phrase] >= data.min_uses:
                     out.append(finding(self.name, "vocabulary.repetition", m, start, end,
@@ -308,7 +326,8 @@ class VocabularyAnalyzer:
         return out
 
     def _word_repetitions(self, messages: Sequence[AdvisorMessage], customer_words: set[str],
-                          taken: Sequence[Finding]) -> list[Finding]:
+                          taken: Sequence[Finding],
+                          stock: Mapping[int, list[tuple[int, int, str]]]) -> list[Finding]:
         """Third and later uses of a content word of the own text (by lemma, in order).
 
         Which words count: :func:`_counted_lemma`. In a list (two items or more), a word
@@ -325,8 +344,7 @@ class VocabularyAnalyzer:
             if m.macro:
                 continue
             inside = [(a, b) for i, a, b in spans if i == m.index]
-            inside += [match.span() for pattern in self.rules.stock
-                       for match in pattern.finditer(m.folded)]
+            inside += [(a, b) for a, b, _ in stock[m.index]]
             in_list = len(_BULLET.findall(m.text)) >= 2  # each item says it again: once
             seen: set[str] = set()
             for w in m.words:
