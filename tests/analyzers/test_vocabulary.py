@@ -191,3 +191,45 @@ def test_vocabulary_word_repetition_leaves_stock_phrases_and_twice_alone(vocabul
     codes = [f.code for f in _run(vocabulary, nlp_fr, conv).findings]
     # « je comprends » is a stock phrase (its own code); « vérifier » is used twice only
     assert codes == ["vocabulary.repetition"]
+
+
+# --- the fr_chat criteria read from these metrics: every level reachable -----------------------
+ASK = ("customer", None, "Bonjour, je voudrais savoir où en est ma commande 4521.")
+THANKS = ("customer", None, "Merci.")
+EXPLAINED = ["Bonjour Madame, votre commande a été préparée hier soir par notre entrepôt de Lyon.",
+             "Toutefois, le transporteur a signalé un retard lié aux intempéries dans votre "
+             "région ; dans ce cas, la livraison est généralement décalée de quarante-huit heures.",
+             "Je surveille l'acheminement et vous confirmerai la nouvelle date par courriel."]
+STATED = [EXPLAINED[0], "Le transporteur a signalé un retard dans votre région, la livraison "
+          "est généralement décalée de quarante-huit heures.", EXPLAINED[2]]
+FILLERS = ["Du coup, en fait, votre truc est parti.", "Voilà, du coup ça va arriver, en fait.",
+           "Voilà voilà, c'est bon quoi, du coup vous l'aurez."]
+SHOUTED = ["VOTRE COMMANDE EST PARTIE !!! LE TRANSPORTEUR EST EN RETARD !!! MERCI DE PATIENTER "
+           "ENCORE UN PEU SVP !!!"]
+LONG = ["Votre commande a été préparée hier soir par notre entrepôt de Lyon et remise au "
+        "transporteur ce matin avant dix heures pour une livraison à domicile.",
+        "Le transporteur indique une livraison demain entre neuf heures et midi à l'adresse "
+        "indiquée lors de votre commande sur notre site."]
+
+
+@pytest.fixture(scope="module")
+def fr_chat():
+    from chatqa.pipeline import Pipeline
+
+    return Pipeline.from_grid("fr_chat")
+
+
+@pytest.mark.parametrize(("lines", "richesse", "clarte"), [
+    (EXPLAINED, "exceptionnel", "exceptionnel"),
+    (STATED, "bon", "exceptionnel"),  # no connector: « bon » at best
+    (FILLERS, "a_ameliorer", "a_ameliorer"),  # tics and a vague word, terse
+    (SHOUTED, "bon", "a_ameliorer"),  # capitals and « !!! »
+    (LONG, "bon", "bon"),  # 24 words a sentence
+    (["C'est noté, je regarde.", "Il part demain."], "na", "na"),  # 8 own words
+])
+def test_vocabulary_fr_chat_levels_reachable(fr_chat, make_conversation, lines, richesse,
+                                             clarte):
+    conv = make_conversation(ASK, *(("advisor", None, t) for t in lines), THANKS, language="fr")
+    proposals = fr_chat.score(conv).form.proposals
+    assert (proposals["richesse_vocabulaire"].level, proposals["clarte"].level) == (richesse,
+                                                                                    clarte)
