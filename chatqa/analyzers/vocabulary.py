@@ -5,14 +5,14 @@ Definitions (docs/vocabulary.md states them with the minimum tokens of each):
 * The advisor's *own text* is their messages minus canned replies (``own_text``); every
   measure but ``macro_text_ratio`` is computed on it, so a shop's standard explanation does
   not count for or against the advisor.
-* *Diversity*: MTLD and MATTR on lower-cased word forms (MTLD on lemmas too), HD-D on forms
+* *Diversity*: MTLD, MATTR and HD-D on lower-cased word forms and on lemmas
   (``chatqa.measures.diversity``), each NaN below its minimum number of words.
 * *Sophistication*: the mean wordfreq Zipf frequency of the content words (words that are not
   stop words), and the share of them rarer than ``rare_zipf``.
 * *Findings* in every advisor message (canned or not, said in their details): verbal tics,
   vague words, anglicisms (with the French word as the suggestion), and the third and later
-  uses of a stock word in the advisor's own text. Only those in the own text count in
-  ``vocabulary_issues_per_100_words``.
+  uses of a stock word, or of a content word that is not the customer's subject, in the
+  advisor's own text. Only those in the own text count in ``vocabulary_issues_per_100_words``.
 * *Repeated passages*: runs of words of the own text that a later own message writes again
   (``repeated_passages``), the advisor repeating instead of reformulating.
 * *Connectors*: uses of a logical connector (« toutefois », « dans ce cas », « afin de ») in
@@ -89,6 +89,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _fold_word(word: str) -> str:
+    """``word`` folded, without the apostrophe or hyphen spaCy leaves at its ends (« qu' »)."""
     return fold(word).strip("'’-")
 
 
@@ -236,7 +237,7 @@ class VocabularyAnalyzer:
         own = [m for m in messages if not m.macro]
         words = [w for m in own for w in m.words]
         all_words = sum(len(m.words) for m in messages)
-        findings = self._findings(messages, customer_words(conversation))
+        findings = self._findings(messages, conversation)
         minimum = self.rules.data.minimum
         forms = [w.lower_ for w in words]
         lemmas = [(w.lemma_ or "").lower() for w in words]
@@ -270,7 +271,7 @@ class VocabularyAnalyzer:
         return Analysis(metrics=metrics, findings=tuple(findings))
 
     def _findings(self, messages: Sequence[AdvisorMessage],
-                  customer_words: set[str]) -> list[Finding]:
+                  conversation: Conversation) -> list[Finding]:
         """Tics, vague words, anglicisms and repetitions of the advisor's messages."""
         rules, data = self.rules, self.rules.data
         out: list[Finding] = []
@@ -289,7 +290,7 @@ class VocabularyAnalyzer:
                     out.append(replace(f, suggestion=data.anglicisms.words[match.group()]))
         stock = {m.index: self._stock_phrases(m) for m in messages if not m.macro}
         out.extend(self._repetitions(messages, stock))
-        out.extend(self._word_repetitions(messages, customer_words, out, stock))
+        out.extend(self._word_repetitions(messages, conversation, out, stock))
         return sorted(out, key=lambda f: (f.message_index, f.start, f.code))
 
     def _stock_phrases(self, message: AdvisorMessage) -> list[tuple[int, int, str]]:
@@ -325,7 +326,7 @@ class VocabularyAnalyzer:
                                        use=uses[phrase]))
         return out
 
-    def _word_repetitions(self, messages: Sequence[AdvisorMessage], customer_words: set[str],
+    def _word_repetitions(self, messages: Sequence[AdvisorMessage], conversation: Conversation,
                           taken: Sequence[Finding],
                           stock: Mapping[int, list[tuple[int, int, str]]]) -> list[Finding]:
         """Third and later uses of a content word of the own text (by lemma, in order).
@@ -336,7 +337,7 @@ class VocabularyAnalyzer:
         data = self.rules.data.word_repetition
         if data is None:
             return []
-        topic = {w[:data.topic_letters] for w in customer_words}
+        topic = {w[:data.topic_letters] for w in customer_words(conversation)}
         spans = {(f.message_index, f.start, f.end) for f in taken}
         uses: dict[str, int] = {}
         out = []
