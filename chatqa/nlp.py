@@ -47,7 +47,8 @@ def keep_placeholders_whole(nlp: Language) -> Language:
     suffix, and the placeholder itself is a token; text without one is cut as before.
     """
     tokenizer = nlp.tokenizer
-    prefixes = [r"_(?![A-Za-z]+\d+_)" if p == "_" else p for p in nlp.Defaults.prefixes or ()]
+    rest = PLACEHOLDER.pattern.removeprefix("_")  # what follows a placeholder's first « _ »
+    prefixes = [f"_(?!{rest})" if p == "_" else p for p in nlp.Defaults.prefixes or ()]
     suffixes = [r"(?<=\d_)[.,;:!?…)\]»\"']", *(nlp.Defaults.suffixes or ())]
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
