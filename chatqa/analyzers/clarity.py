@@ -78,10 +78,13 @@ class ClarityAnalyzer:
         MetricSpec("long_noun_chains", "conversation",
                    "Chains of three or more nouns linked by « de » and the like."),
         MetricSpec("wall_of_text_messages", "conversation",
-                   "Own messages over the wall-of-text limit without a line break."),
-        MetricSpec("one_word_replies", "conversation", "Own messages of a single word."),
+                   "Own messages over the wall-of-text limit without a line break (a count; "
+                   "NaN without an own message)."),
+        MetricSpec("one_word_replies", "conversation",
+                   "Own messages of a single word (a count; NaN without an own message)."),
         MetricSpec("multi_question_messages", "conversation",
-                   "Own messages asking two questions or more."),
+                   "Own messages asking two questions or more (a count; NaN without an own "
+                   "message)."),
         MetricSpec("clarity_issues_per_100_words", "conversation",
                    "Walls of text, jargon, shouting and repeated punctuation per 100 own words."),
     )
