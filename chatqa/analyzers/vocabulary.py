@@ -111,7 +111,7 @@ def _counted_lemma(word: Token, data: WordRepetition, topic: set[str],
     lemma = _fold_word(word.lemma_ or word.text)
     if not tagged and lemma not in data.nouns:
         return None
-    form, cut = _fold_word(word.text), data.topic_letters
+    form, cut = _fold_word(word.text), data.stem_letters
     if (len(form) < data.min_letters or not lemma.isalpha() or lemma in data.ignore
             or lemma[:cut] in topic or form[:cut] in topic or _beside_a_number(word)
             or any(a <= word.idx < b for a, b in inside)):
@@ -337,7 +337,7 @@ class VocabularyAnalyzer:
         data = self.rules.data.word_repetition
         if data is None:
             return []
-        topic = {w[:data.topic_letters] for w in customer_words(conversation)}
+        topic = {w[:data.stem_letters] for w in customer_words(conversation)}
         spans = {(f.message_index, f.start, f.end) for f in taken}
         uses: dict[str, int] = {}
         out = []
@@ -353,10 +353,11 @@ class VocabularyAnalyzer:
                 if lemma is None or (in_list and lemma in seen):
                     continue
                 seen.add(lemma)
-                uses[lemma] = uses.get(lemma, 0) + 1
-                if uses[lemma] >= data.min_uses:
+                stem = lemma[:data.stem_letters]  # « informe » / « informerai »: the
+                uses[stem] = uses.get(stem, 0) + 1  # lemmatizer misses some forms
+                if uses[stem] >= data.min_uses:
                     out.append(finding(self.name, "vocabulary.word_repetition", m, w.idx,
                                        w.idx + len(w.text), Severity.MINOR, note=data.note,
-                                       lemma=lemma, use=uses[lemma]))
+                                       lemma=lemma, use=uses[stem]))
         return out
 

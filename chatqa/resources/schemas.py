@@ -843,8 +843,9 @@ class WordRepetition(_Strict):
     A word whose part of speech is in ``pos`` (spaCy's tags; a parse without tags finds
     nothing), of ``min_letters`` or more, is counted by its folded lemma; from its
     ``min_uses``-th use on it is a finding; so are the ``nouns`` (general nouns, folded
-    lemmas), whatever ``pos`` says. Words the customer wrote (compared on their first
-    ``topic_letters`` letters) name the subject and are not counted, nor the ``ignore`` lemmas.
+    lemmas), whatever ``pos`` says. Words are compared on their first ``stem_letters`` letters
+    (the lemmatizer misses forms: « informe », « informerai »). Words the customer wrote name
+    the subject and are not counted, nor the ``ignore`` lemmas.
     """
 
     note: StrictStr = Field(min_length=1)
@@ -852,7 +853,7 @@ class WordRepetition(_Strict):
     pos: tuple[StrictStr, ...] = ("VERB", "ADJ", "ADV")
     nouns: tuple[Word, ...] = ()
     min_letters: StrictInt = Field(default=3, ge=1)
-    topic_letters: StrictInt = Field(default=6, ge=2)
+    stem_letters: StrictInt = Field(default=6, ge=2)
     ignore: tuple[Word, ...] = ()
 
 

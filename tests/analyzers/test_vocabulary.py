@@ -181,6 +181,19 @@ def test_vocabulary_word_repetition_from_the_third_use_of_a_lemma(vocabulary, nl
     assert found == [(3, "regardé", 3), (4, "regarde", 4), (4, "souci", 3)]
 
 
+def test_vocabulary_word_repetition_counts_forms_the_lemmatizer_misses(vocabulary, nlp_fr,
+                                                                       make_conversation):
+    conv = make_conversation(
+        ("customer", None, "Bonjour, mon train est supprimé"),
+        ("advisor", None, "Je vous informe que le train de 15h est maintenu."),
+        ("advisor", None, "Je verifie les places restantes."),  # unaccented: its own lemma
+        ("advisor", None, "Je vous informe aussi que le bar est fermé, je vérifie encore."),
+        ("advisor", None, "Je vous informerai par mail, j'ai vérifié la réservation."))
+    found = [(f.text, f.details["use"]) for f in _run(vocabulary, nlp_fr, conv).findings
+             if f.code == "vocabulary.word_repetition"]
+    assert found == [("informerai", 3), ("vérifié", 3)]
+
+
 def test_vocabulary_word_repetition_leaves_stock_phrases_and_twice_alone(vocabulary, nlp_fr,
                                                                          make_conversation):
     conv = make_conversation(
