@@ -188,7 +188,7 @@ def _advisors(args: argparse.Namespace) -> int:
 
     from chatqa.advisors import vocabulary_by_advisor
     from chatqa.io import iter_records
-    from chatqa.macros import MACRO_COLUMNS_LINE, MacroTable
+    from chatqa.macros import MacroTable
     from chatqa.model import Conversation
 
     out = Path(args.out)
@@ -208,10 +208,8 @@ def _advisors(args: argparse.Namespace) -> int:
         macros = None
     elif args.macros == "auto":
         macros = MacroTable.from_conversations(iter_records(args.archive))
-    elif _first_line(args.macros).startswith(MACRO_COLUMNS_LINE):
-        macros = MacroTable.read_csv(args.macros)  # the table of a `chatqa score` run
-    else:
-        macros = MacroTable.from_library(args.macros)
+    else:  # the macros.csv of a `chatqa score` run, or the client's library
+        macros = MacroTable.from_file(args.macros)
     failed: list[object] = []
 
     def readable() -> Iterator[Conversation]:
@@ -235,14 +233,6 @@ def _advisors(args: argparse.Namespace) -> int:
               f"`chatqa score` lists them in its errors table", file=sys.stderr)
         return 1
     return 0
-
-
-def _first_line(path: str) -> str:
-    """The first line of ``path``, or "" when it is not a file (the caller says why)."""
-    if not Path(path).is_file():
-        return ""
-    with open(path, encoding="utf-8-sig") as fh:
-        return fh.readline()
 
 
 def _report(args: argparse.Namespace) -> int:

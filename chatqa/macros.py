@@ -37,8 +37,6 @@ _SPACE_BEFORE = re.compile(r"\s+(?=[,.;:!?…])")
 _SPACES = re.compile(r"\s+")
 _EDGES = " \t\n.!?,;:…-–—'\"«»()"
 COLUMNS = ("key", "conversations", "source", "text")
-#: How the file written by :meth:`MacroTable.write_csv` begins.
-MACRO_COLUMNS_LINE = ",".join(COLUMNS)
 #: The table's file beside the tables of a run.
 MACROS_FILE = "macros.csv"
 
@@ -190,6 +188,22 @@ class MacroTable:
             rows = [r for r in reader if len(r) >= 4]
         return cls({r[0]: int(r[1]) for r in rows}, {r[0]: r[3] for r in rows},
                    {r[0]: r[2] for r in rows}, min_conversations=threshold)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> MacroTable:
+        """The ``macros.csv`` of a run (read as written, by key), else the client's library.
+
+        A library is read by :meth:`from_library`.
+
+        Raises:
+            ConfigError: E208 when the file does not exist.
+        """
+        path = Path(path)
+        if path.is_file():
+            with path.open(encoding="utf-8-sig") as fh:
+                if fh.readline().startswith(",".join(COLUMNS)):
+                    return cls.read_csv(path)
+        return cls.from_library(path)
 
     def macro_messages(self, conversation: Conversation) -> frozenset[int]:
         """Indices of the conversation's advisor messages that are canned replies."""
