@@ -6,7 +6,6 @@ pipeline gets ``spacy.blank(lang)`` with a rule-based sentencizer, and a warning
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Callable, Mapping
 
@@ -16,15 +15,13 @@ from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from chatqa.errors import ConfigError, Errors, Warnings
 from chatqa.regex_factoring import large_patterns_factored
+from chatqa.text import PLACEHOLDER
 
 #: Default pipeline per language; a grid's ``[nlp.models]`` table overrides it.
 DEFAULT_MODELS: Mapping[str, str] = {"fr": "fr_core_news_sm", "en": "en_core_web_sm"}
 
 #: Components that only add cost for chatqa's analyzers (named entities are not used).
 DISABLED_COMPONENTS: tuple[str, ...] = ("ner",)
-
-#: An anonymisation placeholder (« _Name1_ », « _ZipCode2_ »): one token, never cut.
-PLACEHOLDER = re.compile(r"_[A-Za-z]+\d+_")
 
 
 def load_nlp(lang: str, model: str | None = None) -> Language:

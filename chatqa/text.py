@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
+
+#: An anonymisation placeholder (« _Name1_ », « _ZipCode2_ »): one token for the tokenizer
+#: (``chatqa.nlp``), no word for the analyzers.
+PLACEHOLDER = re.compile(r"_[A-Za-z]+\d+_")
 
 #: Characters read as another when matching (typographic apostrophes and dashes).
 _EQUIVALENTS = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2011": "-", "\u2010": "-",

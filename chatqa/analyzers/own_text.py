@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from chatqa.analyzers.base import ConversationContext
 from chatqa.model import Conversation, Finding, Role, Severity
-from chatqa.nlp import PLACEHOLDER as NLP_PLACEHOLDER
+from chatqa.text import PLACEHOLDER as PLACEHOLDER_TEXT
 from chatqa.text import fold
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 #: An anonymisation placeholder token (« _Name1_ », « _ZipCode1_ »; ``chatqa.nlp`` keeps it whole).
-PLACEHOLDER = re.compile(f"^{NLP_PLACEHOLDER.pattern}$")
+PLACEHOLDER = re.compile(f"^{PLACEHOLDER_TEXT.pattern}$")
 
 
 @dataclass(frozen=True)
