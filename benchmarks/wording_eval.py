@@ -6,6 +6,8 @@ Data (read in place, never copied):
   benchmarks/data/wording_dev_fr_en.jsonl   development set the rules were tuned on
   benchmarks/data/word_repetition_fr.jsonl  frozen set for vocabulary.word_repetition (French)
   benchmarks/data/word_repetition_dev_fr.jsonl  its development set
+  benchmarks/data/not_understood_fr_en.jsonl    frozen set for clarity.not_understood
+  benchmarks/data/not_understood_dev_fr_en.jsonl  its development set
 
 Each conversation is parsed as in the pipeline and scored by the vocabulary and clarity
 analyzers (no macro table: the messages are invented, none is canned). Span level, per code
@@ -30,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SET = REPO / "benchmarks" / "data" / "wording_fr_en.jsonl"
 CODES = ("vocabulary.tic", "vocabulary.vague", "vocabulary.anglicism", "vocabulary.repetition",
          "vocabulary.word_repetition", "clarity.jargon", "clarity.shouting",
-         "clarity.punctuation", "clarity.wall_of_text")
+         "clarity.punctuation", "clarity.wall_of_text", "clarity.not_understood")
 sys.path.insert(0, str(REPO))
 _CACHE: dict[str, tuple] = {}
 

@@ -12,8 +12,13 @@ Definitions (docs/clarity.md states them with the minimum tokens of each):
   message over ``wall_words`` words without a line break), jargon (an all-capitals term or code
   that is no common word, not public, not in the client's glossary, not explained where it is
   first used and not first written by the customer), shouting (a common word in capitals), and
-  runs of « ? », « ! » or dots. Only those in the own text count in
-  ``clarity_issues_per_100_words``.
+  runs of « ? », « ! » or dots.
+* In customer messages: the customer saying they did not understand the advisor's message just
+  before theirs, asking what it means or asking for it again (``clarity.not_understood``; the
+  span is the customer's words, ``details["advisor_message"]`` the message not understood).
+
+Only the findings in the own text (for ``not_understood``: on an own advisor message) count in
+``clarity_issues_per_100_words``.
 """
 
 from __future__ import annotations
@@ -30,12 +35,15 @@ from chatqa.analyzers.own_text import (
     PLACEHOLDER,
     AdvisorMessage,
     advisor_messages,
+    apart,
     finding,
     is_long_word,
+    regex_spans,
 )
 from chatqa.analyzers.vocabulary import zipf
 from chatqa.measures.readability import flesch, lix, syllables
 from chatqa.model import Conversation, Finding, Role, Severity
+from chatqa.text import fold
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -58,7 +66,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -85,14 +93,20 @@ class ClarityAnalyzer:
         MetricSpec("multi_question_messages", "conversation",
                    "Own messages asking two questions or more (a count; NaN without an own "
                    "message)."),
+        MetricSpec("not_understood_messages", "conversation",
+                   "Own messages the customer said they did not understand (a count; NaN "
+                   "without an own message)."),
         MetricSpec("clarity_issues_per_100_words", "conversation",
-                   "Walls of text, jargon, shouting and repeated punctuation per 100 own words."),
+                   "Walls of text, jargon, shouting, repeated punctuation and messages the "
+                   "customer did not understand, per 100 own words."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "clarity.wall_of_text": "A long message without a line break; the span is the message.",
         "clarity.jargon": "An internal term or code the customer cannot know, not explained.",
         "clarity.shouting": "Words in capitals for emphasis.",
         "clarity.punctuation": "A run of « ? », « ! » or dots.",
+        "clarity.not_understood": "The customer says they did not understand the advisor's "
+                                  "message just before; the span is the customer's words.",
     }
 
     rules: ClarityResource
@@ -101,6 +115,11 @@ class ClarityAnalyzer:
     _known: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _token: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
     _punctuation: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
+    _lost: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    _lost_any: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                              compare=False)
+    _term_questions: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
+                                                         compare=False)
 
     def __post_init__(self) -> None:
         """Read the glossary (E201 when it is no readable file) and compile the patterns."""
@@ -115,6 +134,15 @@ class ClarityAnalyzer:
         object.__setattr__(self, "_known", frozenset(known))
         object.__setattr__(self, "_token", re.compile(self.rules.jargon.token))
         object.__setattr__(self, "_punctuation", re.compile(self.rules.punctuation.pattern))
+        lost = self.rules.not_understood
+        if lost is not None:
+            object.__setattr__(self, "_lost", tuple(map(re.compile, lost.patterns)))
+            object.__setattr__(self, "_term_questions",
+                               tuple(map(re.compile, lost.term_questions)))
+            # all of them at once, groups unnamed: one search skips the many messages they miss
+            either = "|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p)})"
+                              for p in (*lost.patterns, *lost.term_questions))
+            object.__setattr__(self, "_lost_any", re.compile(either))
 
     def analyze_conversation(
         self, conversation: Conversation, context: ConversationContext | Sequence[Doc | None] = ()
@@ -123,7 +151,8 @@ class ClarityAnalyzer:
         messages = advisor_messages(conversation, context)
         own = [m for m in messages if not m.macro and m.doc is not None]
         findings = [*self._walls(messages), *self._jargon(conversation, messages),
-                    *self._shouting(messages), *self._punctuation_runs(messages)]
+                    *self._shouting(messages), *self._punctuation_runs(messages),
+                    *self._not_understood(conversation, messages)]
         sentences = [(m, s, w) for m in own for s, w in m.sentence_words if w]
         words = [w for _, _, ws in sentences for w in ws]
         n, k = len(words), len(sentences)
@@ -149,6 +178,10 @@ class ClarityAnalyzer:
             "multi_question_messages": float(sum(  # « ?? » is one question, not two
                 1 for m in own if sum(1 for s, w in m.sentence_words
                                       if w and s.text.rstrip().endswith("?")) >= 2))
+            if own else NAN,
+            "not_understood_messages": float(len({
+                f.details["advisor_message"] for f in findings
+                if f.code == "clarity.not_understood" and not f.details["macro"]}))
             if own else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
         }
@@ -258,6 +291,47 @@ class ClarityAnalyzer:
         return [finding(self.name, "clarity.punctuation", m, *match.span(), Severity.MINOR,
                         note=note)
                 for m in messages for match in self._punctuation.finditer(m.text)]
+
+    def _not_understood(self, conversation: Conversation,
+                        messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        """The customer's words saying they did not understand the advisor's message before."""
+        if self.rules.not_understood is None:
+            return []
+        note = self.rules.not_understood.note
+        by_index = {m.index: m for m in messages}
+        out = []
+        previous = None  # the advisor's message just before, if the last message was one
+        for i, message in enumerate(conversation.messages):
+            if message.role is Role.SYSTEM or not message.text.strip():
+                continue
+            if message.role is Role.CUSTOMER and previous is not None:
+                out.extend(self._lost_in(i, message.text, previous, note))
+            previous = by_index.get(i)
+        return out
+
+    def _lost_in(self, index: int, text: str, advisor: AdvisorMessage,
+                 note: str) -> list[Finding]:
+        """The findings of customer message ``index``, which answers ``advisor``."""
+        folded = fold(text)
+        if not self._lost_any.search(folded):
+            return []
+        spans = [*regex_spans(self._lost, folded), *self._term_spans(folded, advisor.folded)]
+        return [Finding(analyzer=self.name, code="clarity.not_understood", message_index=index,
+                        start=start, end=end, text=text[start:end], severity=Severity.MINOR,
+                        details={"note": note, "advisor_message": advisor.index,
+                                 "macro": advisor.macro})
+                for start, end in apart(spans)]
+
+    def _term_spans(self, folded: str, advisor: str) -> list[tuple[int, int]]:
+        """Questions about a word the advisor has just used (« c'est quoi l'étoile rouge ? »)."""
+        spans = []
+        for pattern in self._term_questions:
+            for match in pattern.finditer(folded):
+                term = match.group("term")
+                if len(term) >= 3 and re.search(rf"(?<!\w){re.escape(term)}", advisor):
+                    spans.append(match.span("w") if "w" in pattern.groupindex
+                                 else match.span())
+        return spans
 
 
 def _in_brackets(token) -> bool:

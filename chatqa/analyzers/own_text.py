@@ -83,11 +83,16 @@ def regex_spans(patterns: Sequence[re.Pattern[str]], folded: str) -> Iterator[tu
             start, end = m.span("w") if "w" in pattern.groupindex else m.span()
             if end > start:
                 found.append((start, end))
+    yield from apart(found)
+
+
+def apart(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` without overlaps, in order: the earlier, then the longer, wins."""
     taken: list[tuple[int, int]] = []
-    for start, end in sorted(found, key=lambda s: (s[0], -s[1])):
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
         if all(end <= a or start >= b for a, b in taken):
             taken.append((start, end))
-    yield from sorted(taken)
+    return sorted(taken)
 
 
 def finding(analyzer: str, code: str, message: AdvisorMessage, start: int, end: int,

@@ -925,6 +925,26 @@ class Punctuation(_Strict):
     pattern: Regex
 
 
+class NotUnderstood(_Strict):
+    """``[not_understood]``: a customer saying they did not understand the advisor's message.
+
+    ``patterns`` match on their own; ``term_questions`` (« c'est quoi l'étoile rouge ? ») only
+    when their group ``term`` is a word of the advisor's message just before.
+    """
+
+    note: StrictStr = Field(min_length=1)
+    patterns: tuple[Regex, ...] = Field(min_length=1)
+    term_questions: tuple[Regex, ...] = ()
+
+    @field_validator("term_questions")
+    @classmethod
+    def _names_the_term(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            if "term" not in re.compile(pattern).groupindex:
+                raise ValueError(f"a term question needs a group named `term`: {pattern!r}")
+        return patterns
+
+
 class Readability(_Strict):
     """``[readability]``: the language's Flesch constants.
 
@@ -943,6 +963,7 @@ class ClarityResource(_Strict):
     jargon: Jargon
     shouting: Shouting
     punctuation: Punctuation
+    not_understood: NotUnderstood | None = None
 
 
 # --- shared resources ----------------------------------------------------------------------------

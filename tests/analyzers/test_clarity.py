@@ -219,3 +219,65 @@ def test_clarity_long_noun_chains(clarity, nlp_fr, make_conversation):
     assert m["long_noun_chains"] == 2.0
     m = _run(clarity, nlp_fr, make_conversation(("advisor", None, plain))).metrics
     assert m["long_noun_chains"] == 0.0  # « délai de remboursement »: two nouns, no chain
+
+
+NOT_UNDERSTOOD = ("Votre commande est en instance : l'étoile rouge signale un article en "
+                  "réassort.")
+
+
+@pytest.mark.parametrize(("reply", "spans"), [
+    ("je ne comprends pas très bien ! ! !", ["je ne comprends pas"]),
+    ("jcomprends rien", ["jcomprends rien"]),
+    ("J'ai pas compris exactement", ["J'ai pas compris"]),
+    ("c'est-à-dire ?", ["c'est-à-dire"]),
+    ("Comment ça ?", ["Comment ça"]),
+    ("c'est quoi l'étoile rouge ?", ["c'est quoi"]),
+    ("pas compris. Vous pouvez reformuler ?", ["pas compris", "Vous pouvez reformuler"]),
+    ("je suis un peu perdue là", ["je suis un peu perdue"]),
+    # the situation, a fact the advisor did not give, understanding: none
+    ("je ne comprends pas pourquoi elle est bloquée", []),
+    ("c'est quoi le délai ?", []),
+    ("ok je comprends, c'est clair merci", []),
+    ("?", []),
+])
+def test_clarity_not_understood_spans_the_customers_words(clarity, nlp_fr, make_conversation,
+                                                            reply, spans):
+    conv = make_conversation(("customer", None, "Bonjour, ma commande ?"),
+                             ("advisor", None, NOT_UNDERSTOOD), ("customer", None, reply))
+    found = [f for f in _run(clarity, nlp_fr, conv).findings
+             if f.code == "clarity.not_understood"]
+    assert [f.text for f in found] == spans
+    assert all(f.message_index == 2 and f.details["advisor_message"] == 1 for f in found)
+
+
+def test_clarity_not_understood_only_right_after_the_advisor(clarity, nlp_fr,
+                                                             make_conversation):
+    conv = make_conversation(("customer", None, "je ne comprends pas, ça ne marche pas"),
+                             ("advisor", None, NOT_UNDERSTOOD),
+                             ("customer", None, "ah d'accord"),
+                             ("customer", None, "je comprends pas votre site"))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.not_understood") == []
+
+
+def test_clarity_not_understood_counts_only_after_own_text(clarity, nlp_fr, make_conversation):
+    # the customer lost by a canned reply says nothing of the advisor's own writing
+    own = ("Je vérifie votre dossier auprès du service logistique et je reviens vers vous dans "
+           "quelques minutes avec une réponse.")
+    conv = make_conversation(("advisor", None, own), ("advisor", None, NOT_UNDERSTOOD),
+                             ("customer", None, "c'est-à-dire ?"))
+    canned, written = (_run(clarity, nlp_fr, conv, macros)
+                       for macros in (frozenset({1}), frozenset()))
+    for analysis, macro in ((canned, True), (written, False)):
+        assert [f.details["macro"] for f in analysis.findings
+                if f.code == "clarity.not_understood"] == [macro]
+    assert canned.metrics["clarity_issues_per_100_words"] == 0.0
+    assert written.metrics["clarity_issues_per_100_words"] > 0.0
+
+
+def test_clarity_not_understood_in_english(nlp_en, make_conversation):
+    conv = make_conversation(("advisor", None, "Your DTLS handshake failed on port 443."),
+                             ("customer", None, "Sorry, I don't understand. What's DTLS?"),
+                             ("advisor", None, "The price is 20 dollars."),
+                             ("customer", None, "I don't understand why it's so slow"))
+    analysis = _run(make_clarity("en"), nlp_en, conv)
+    assert _codes(analysis, "clarity.not_understood") == ["I don't understand", "What's"]
