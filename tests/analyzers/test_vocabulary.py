@@ -9,6 +9,7 @@ import pytest
 from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_vocabulary
 from chatqa.analyzers.vocabulary import repeated_passages
+from chatqa.macros import MacroTable
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +247,20 @@ def test_vocabulary_fr_chat_levels_reachable(fr_chat, make_conversation, lines, 
     proposals = fr_chat.score(conv).form.proposals
     assert (proposals["richesse_vocabulaire"].level, proposals["clarte"].level) == (richesse,
                                                                                     clarte)
+
+
+def test_vocabulary_fr_chat_clarte_capped_when_the_customer_is_lost(fr_chat, make_conversation,
+                                                                     tmp_path):
+    # the clearest lines, then a customer who writes they did not understand: « à améliorer »,
+    # unless the message they did not understand is a canned reply (the company's text)
+    lost = ("customer", None, "je ne comprends pas, elle arrive quand alors ?")
+    conv = make_conversation(ASK, *(("advisor", None, t) for t in EXPLAINED), lost,
+                             language="fr")
+    result = fr_chat.score(conv)
+    assert result.form.proposals["clarte"].level == "a_ameliorer"
+    assert [f.text for f in result.findings if f.code == "clarity.not_understood"] == [
+        "je ne comprends pas"]
+    library = tmp_path / "macros.txt"
+    library.write_text(EXPLAINED[2] + "\n", "utf-8")
+    canned = MacroTable.from_library(library)
+    assert fr_chat.score(conv, macros=canned).form.proposals["clarte"].level == "exceptionnel"
