@@ -17,7 +17,7 @@ from dataclasses import replace
 from chatqa.evaluation.form import EvaluationForm, Evidence, Overall, Proposal
 from chatqa.evaluation.grid import CONVERSATION_FACTS, NA, Grid
 from chatqa.evaluation.justify import format_number, justify, not_reviewable_justification
-from chatqa.evaluation.rules import propose_form_levels
+from chatqa.evaluation.rules import own_findings, propose_form_levels
 from chatqa.model import Conversation, Finding, Role
 
 FACTS = CONVERSATION_FACTS
@@ -81,7 +81,7 @@ def knockouts_fired(
     A knockout with ``exclude_macros`` does not see the findings of ``macro_messages``.
     """
     all_codes = {f.code for f in findings}
-    own_codes = {f.code for f in findings if f.message_index not in macro_messages}
+    own_codes = {f.code for f in own_findings(findings, macro_messages)}
     fired = []
     for k in grid.knockouts:
         codes = own_codes if k.exclude_macros else all_codes

@@ -279,6 +279,15 @@ def model(
                     confidence_kind="model")
 
 
+def own_findings(findings: Sequence[Finding], macro_messages: Collection[int]) -> list[Finding]:
+    """The findings not about a canned reply.
+
+    Neither in one nor, by ``details["macro"]``, about one (a customer who did not understand it).
+    """
+    return [f for f in findings
+            if f.message_index not in macro_messages and not f.details.get("macro")]
+
+
 def propose_form_levels(
     grid: Grid,
     metrics: Mapping[str, float],
@@ -290,7 +299,7 @@ def propose_form_levels(
     A criterion with ``exclude_macros`` does not see the findings of ``macro_messages`` (the
     indices of the conversation's canned replies).
     """
-    own = [f for f in findings if f.message_index not in macro_messages]
+    own = own_findings(findings, macro_messages)
     out = {}
     for cid, crit in grid.criteria.items():
         seen = own if crit.exclude_macros and macro_messages else findings

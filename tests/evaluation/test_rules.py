@@ -11,7 +11,7 @@ from chatqa.analyzers.spelling_grammar.analyzer import SEVERITY
 from chatqa.errors import GridError
 from chatqa.evaluation.form import EvaluationForm
 from chatqa.evaluation.grid import load_grid, validate_grid
-from chatqa.evaluation.rules import propose_form_levels
+from chatqa.evaluation.rules import own_findings, propose_form_levels
 from chatqa.model import Finding, Severity
 
 LEVELS = """
@@ -349,3 +349,13 @@ def test_grid_criterion_metric_names_and_levels():
     assert relances.metric_names() == ("relaunch_score", "relaunch_opportunities",
                                        "early_relaunches")
     assert relances.proposable_levels() == {"bon", "a_ameliorer", "exceptionnel"}
+
+
+def test_own_findings_leave_out_what_is_about_a_canned_reply():
+    in_macro = Finding("clarity", "clarity.jargon", 1, 0, 2, "N2", details={"macro": True})
+    about_macro = Finding("clarity", "clarity.not_understood", 2, 0, 5, "hein?",
+                          details={"advisor_message": 1, "macro": True})
+    about_own = Finding("clarity", "clarity.not_understood", 4, 0, 5, "hein?",
+                        details={"advisor_message": 3, "macro": False})
+    other = Finding("timing", "timing.hold", 3)
+    assert own_findings([in_macro, about_macro, about_own, other], {1}) == [about_own, other]
