@@ -281,3 +281,11 @@ def test_clarity_not_understood_in_english(nlp_en, make_conversation):
                              ("customer", None, "I don't understand why it's so slow"))
     analysis = _run(make_clarity("en"), nlp_en, conv)
     assert _codes(analysis, "clarity.not_understood") == ["I don't understand", "What's"]
+
+
+def test_clarity_jargon_may_start_with_a_digit(clarity, nlp_fr, make_conversation):
+    # « 3DS » is a code the customer cannot know; « 4G » is public, « 12H05 » a time
+    conv = make_conversation(
+        ("advisor", None, "Le problème vient du code de validation 3DS de votre banque."),
+        ("advisor", None, "Votre box passe en 4G à partir de 12H05 aujourd'hui."))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == ["3DS"]
