@@ -162,7 +162,11 @@ class ClarityAnalyzer:
         syll = sum(syllables(w.lower_, lang) for w in words) if enough else 0
         long_words = sum(1 for w in words if is_long_word(w, self.rules.limits.long_word_letters))
         parsed = [(s, ws) for m, s, ws in sentences if m.doc.has_annotation("DEP")]
-        issues = sum(1 for f in findings if not f.details["macro"])
+        # a message the customer did not understand is one issue, however many words say so
+        lost = {f.details["advisor_message"] for f in findings
+                if f.code == "clarity.not_understood" and not f.details["macro"]}
+        issues = len(lost) + sum(1 for f in findings if not f.details["macro"]
+                                 and f.code != "clarity.not_understood")
         metrics = {
             "sentence_words_mean": n / k if n >= minimum.words else NAN,
             "longest_sentence_words": float(max((len(w) for _, _, w in sentences), default=0))
@@ -179,10 +183,7 @@ class ClarityAnalyzer:
                 1 for m in own if sum(1 for s, w in m.sentence_words
                                       if w and s.text.rstrip().endswith("?")) >= 2))
             if own else NAN,
-            "not_understood_messages": float(len({
-                f.details["advisor_message"] for f in findings
-                if f.code == "clarity.not_understood" and not f.details["macro"]}))
-            if own else NAN,
+            "not_understood_messages": float(len(lost)) if own else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
         }
         per_message = {}

@@ -289,3 +289,16 @@ def test_clarity_jargon_may_start_with_a_digit(clarity, nlp_fr, make_conversatio
         ("advisor", None, "Le problème vient du code de validation 3DS de votre banque."),
         ("advisor", None, "Votre box passe en 4G à partir de 12H05 aujourd'hui."))
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == ["3DS"]
+
+
+def test_clarity_not_understood_is_one_issue_per_message(clarity, nlp_fr, make_conversation):
+    own = ("Je vérifie votre dossier auprès du service logistique et je reviens vers vous dans "
+           "quelques minutes avec une réponse.")
+    rates = []
+    for reply in ("je comprends pas", "c'est quoi l'étoile rouge ? je comprends pas"):
+        conv = make_conversation(("advisor", None, own), ("advisor", None, NOT_UNDERSTOOD),
+                                 ("customer", None, reply))
+        analysis = _run(clarity, nlp_fr, conv)
+        assert analysis.metrics["not_understood_messages"] == 1.0
+        rates.append(analysis.metrics["clarity_issues_per_100_words"])
+    assert rates[0] == rates[1] > 0
