@@ -78,7 +78,8 @@ def knockouts_fired(
 ) -> tuple[str, ...]:
     """Ids of the grid's knockouts that fire on these findings or proposed levels.
 
-    A knockout with ``exclude_macros`` does not see the findings of ``macro_messages``.
+    A knockout with ``exclude_macros`` does not see the findings in or about
+    ``macro_messages`` (:func:`~chatqa.evaluation.rules.own_findings`).
     """
     all_codes = {f.code for f in findings}
     own_codes = {f.code for f in own_findings(findings, macro_messages)}

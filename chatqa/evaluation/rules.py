@@ -296,8 +296,8 @@ def propose_form_levels(
 ) -> dict[str, Proposal]:
     """Apply each criterion's rule, in grid order; each proposal carries its level's points.
 
-    A criterion with ``exclude_macros`` does not see the findings of ``macro_messages`` (the
-    indices of the conversation's canned replies).
+    A criterion with ``exclude_macros`` does not see the findings in or about
+    ``macro_messages`` (the indices of the conversation's canned replies; :func:`own_findings`).
     """
     own = own_findings(findings, macro_messages)
     out = {}
