@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import catalogue
 
@@ -115,6 +115,10 @@ class ConversationContext(Sequence):
     indices of the advisor messages that are canned replies (the run's macro table), which
     vocabulary and clarity leave out of the advisor's own text.
 
+    ``views``: what the analyzers derive from the conversation and share, computed once by the
+    first that needs it (``chatqa.analyzers.own_text.advisor_messages``: the advisor's messages
+    with their words, read by vocabulary and clarity).
+
     It is also the sequence of ``docs`` (``context[i]``, ``len(context)``), so an analyzer
     written for a plain list of Docs keeps working.
     """
@@ -123,6 +127,7 @@ class ConversationContext(Sequence):
     message_results: Mapping[str, Mapping[int, Analysis]] = field(default_factory=dict)
     summaries: Mapping[str, float] = field(default_factory=dict)
     macro_messages: frozenset[int] = frozenset()
+    views: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getitem__(self, index):  # noqa: D105 - the Sequence of docs
         return self.docs[index]

@@ -34,11 +34,11 @@ from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec, che
 from chatqa.analyzers.own_text import (
     PLACEHOLDER,
     AdvisorMessage,
+    PatternSet,
     advisor_messages,
     apart,
     finding,
     is_long_word,
-    regex_spans,
 )
 from chatqa.analyzers.vocabulary import zipf
 from chatqa.measures.readability import flesch, lix, syllables
@@ -54,6 +54,9 @@ NAN = math.nan
 #: Dependency labels of a subordinate clause, and of a passive construction (UD, French).
 SUBORDINATE_DEPS = frozenset({"advcl", "acl", "acl:relcl", "ccomp", "csubj"})
 PASSIVE_DEPS = frozenset({"aux:pass", "nsubj:pass", "expl:pass", "csubj:pass"})
+#: Two capitals in a row (Latin script): a message without them holds no shouting, and its
+#: tokens need not be read.
+TWO_CAPITALS = re.compile(r"[A-ZÀ-ÖØ-ÞŒŸ]{2}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,11 +118,8 @@ class ClarityAnalyzer:
     _known: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _token: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
     _punctuation: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
-    _lost: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
-    _lost_any: re.Pattern[str] | None = field(default=None, init=False, repr=False,
-                                              compare=False)
-    _term_questions: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False,
-                                                         compare=False)
+    _lost: PatternSet = field(default=None, init=False, repr=False, compare=False)
+    _term_questions: PatternSet = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Read the glossary (E201 when it is no readable file) and compile the patterns."""
@@ -136,13 +136,8 @@ class ClarityAnalyzer:
         object.__setattr__(self, "_punctuation", re.compile(self.rules.punctuation.pattern))
         lost = self.rules.not_understood
         if lost is not None:
-            object.__setattr__(self, "_lost", tuple(map(re.compile, lost.patterns)))
-            object.__setattr__(self, "_term_questions",
-                               tuple(map(re.compile, lost.term_questions)))
-            # all of them at once, groups unnamed: one search skips the many messages they miss
-            either = "|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p)})"
-                              for p in (*lost.patterns, *lost.term_questions))
-            object.__setattr__(self, "_lost_any", re.compile(either))
+            object.__setattr__(self, "_lost", PatternSet.compile(lost.patterns))
+            object.__setattr__(self, "_term_questions", PatternSet.compile(lost.term_questions))
 
     def analyze_conversation(
         self, conversation: Conversation, context: ConversationContext | Sequence[Doc | None] = ()
@@ -262,7 +257,7 @@ class ClarityAnalyzer:
         rules = self.rules.shouting
         out = []
         for m in messages:
-            if m.doc is None:
+            if m.doc is None or not TWO_CAPITALS.search(m.text):
                 continue
             caps = [t for t in m.doc if _capitals(t.text)]
             loud = {t.i for t in caps if len(t.text) >= rules.min_letters
@@ -314,9 +309,7 @@ class ClarityAnalyzer:
                  note: str) -> list[Finding]:
         """The findings of customer message ``index``, which answers ``advisor``."""
         folded = fold(text)
-        if not self._lost_any.search(folded):
-            return []
-        spans = [*regex_spans(self._lost, folded), *self._term_spans(folded, advisor.folded)]
+        spans = [*self._lost.spans(folded), *self._term_spans(folded, advisor.folded)]
         return [Finding(analyzer=self.name, code="clarity.not_understood", message_index=index,
                         start=start, end=end, text=text[start:end], severity=Severity.MINOR,
                         details={"note": note, "advisor_message": advisor.index,
@@ -326,12 +319,10 @@ class ClarityAnalyzer:
     def _term_spans(self, folded: str, advisor: str) -> list[tuple[int, int]]:
         """Questions about a word the advisor has just used (« c'est quoi l'étoile rouge ? »)."""
         spans = []
-        for pattern in self._term_questions:
-            for match in pattern.finditer(folded):
-                term = match.group("term")
-                if len(term) >= 3 and re.search(rf"(?<!\w){re.escape(term)}", advisor):
-                    spans.append(match.span("w") if "w" in pattern.groupindex
-                                 else match.span())
+        for pattern, match in self._term_questions.finditer(folded):
+            term = match.group("term")
+            if len(term) >= 3 and re.search(rf"(?<!\w){re.escape(term)}", advisor):
+                spans.append(match.span("w") if "w" in pattern.groupindex else match.span())
         return spans
 
 

@@ -8,7 +8,7 @@ a letter that is not a link, an e-mail address or an anonymisation placeholder (
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -48,14 +48,23 @@ class AdvisorMessage:
 
 def advisor_messages(conversation: Conversation,
                      context: ConversationContext | Sequence[Any]) -> list[AdvisorMessage]:
-    """The advisor's messages with text, in order, canned or not."""
+    """The advisor's messages with text, in order, canned or not.
+
+    Made once per context and conversation (``context.views``), so the analyzers that read them
+    share their words.
+    """
     if not isinstance(context, ConversationContext):
         context = ConversationContext(docs=tuple(context))
+    made = context.views.get("advisor_messages")
+    if made is not None and made[0] is conversation:
+        return made[1]
     docs, macros = context.docs, context.macro_messages
-    return [AdvisorMessage(i, m.text, fold(m.text), docs[i] if i < len(docs) else None,
-                           i in macros)
-            for i, m in enumerate(conversation.messages)
-            if m.role is Role.ADVISOR and m.text.strip()]
+    messages = [AdvisorMessage(i, m.text, fold(m.text), docs[i] if i < len(docs) else None,
+                               i in macros)
+                for i, m in enumerate(conversation.messages)
+                if m.role is Role.ADVISOR and m.text.strip()]
+    context.views["advisor_messages"] = (conversation, messages)
+    return messages
 
 
 def words_of(doc: Doc) -> list[Token]:
@@ -72,18 +81,47 @@ def is_long_word(word: Token, letters: int) -> bool:
     return text.isalpha() or sum(1 for c in text if c.isalpha()) >= letters
 
 
-def regex_spans(patterns: Sequence[re.Pattern[str]], folded: str) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of every match (of the group named ``w`` when there is one).
+#: A named group, made plain when patterns are searched together.
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
-    The spans of one text never overlap: the earlier, then the longer, wins.
+
+@dataclass(frozen=True)
+class PatternSet:
+    """Regular expressions on folded text, searched together first.
+
+    Most texts match none of a list: one search for all of them at once (named groups made
+    plain) skips those, and only a text it matches is searched pattern by pattern.
     """
-    found = []
-    for pattern in patterns:
-        for m in pattern.finditer(folded):
+
+    patterns: tuple[re.Pattern[str], ...]
+    either: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, sources: Iterable[str]) -> PatternSet:
+        """The patterns of ``sources``, and their combined search."""
+        sources = tuple(sources)
+        either = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', s)})" for s in sources)
+        return cls(tuple(map(re.compile, sources)), re.compile(either) if sources else None)
+
+    def finditer(self, folded: str) -> Iterator[tuple[re.Pattern[str], re.Match[str]]]:
+        """Each pattern's matches in ``folded``, pattern by pattern."""
+        if self.either is None or not self.either.search(folded):
+            return
+        for pattern in self.patterns:
+            for match in pattern.finditer(folded):
+                yield pattern, match
+
+    def spans(self, folded: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of every match (of the group named ``w`` when there is one).
+
+        The spans of one text never overlap: the earlier, then the longer, wins.
+        """
+        found = []
+        for pattern, m in self.finditer(folded):
             start, end = m.span("w") if "w" in pattern.groupindex else m.span()
             if end > start:
                 found.append((start, end))
-    yield from apart(found)
+        return apart(found)
 
 
 def apart(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

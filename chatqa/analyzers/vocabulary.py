@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, ClassVar
 from chatqa.analyzers.base import Analysis, ConversationContext, MetricSpec
 from chatqa.analyzers.own_text import (
     AdvisorMessage,
+    PatternSet,
     advisor_messages,
     finding,
     is_long_word,
-    regex_spans,
 )
 from chatqa.measures.diversity import hdd, mattr, mtld
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -146,8 +146,8 @@ class VocabularyRules:
     """The compiled word lists of one language (``resources/<lang>/vocabulary.toml``)."""
 
     data: VocabularyResource
-    tics: tuple[re.Pattern[str], ...]
-    vague: tuple[re.Pattern[str], ...]
+    tics: PatternSet
+    vague: PatternSet
     anglicism: re.Pattern[str] | None
     stock: tuple[re.Pattern[str], ...]
     connectors: re.Pattern[str] | None
@@ -160,8 +160,8 @@ class VocabularyRules:
                                ) if words else None
         return cls(
             data=data,
-            tics=tuple(re.compile(p) for p in data.tics.patterns),
-            vague=tuple(re.compile(p) for p in data.vague.patterns),
+            tics=PatternSet.compile(data.tics.patterns),
+            vague=PatternSet.compile(data.vague.patterns),
             anglicism=anglicism,
             stock=tuple(re.compile(_whole_phrase(p)) for p in data.repetition.phrases),
             connectors=re.compile("|".join(map(_whole_phrase, sorted(
@@ -276,10 +276,9 @@ class VocabularyAnalyzer:
         rules, data = self.rules, self.rules.data
         out: list[Finding] = []
         for m in messages:
-            spans = [("vocabulary.tic", s, data.tics.note) for s in
-                     regex_spans(rules.tics, m.folded)]
+            spans = [("vocabulary.tic", s, data.tics.note) for s in rules.tics.spans(m.folded)]
             spans += [("vocabulary.vague", s, data.vague.note) for s in
-                      regex_spans(rules.vague, m.folded)
+                      rules.vague.spans(m.folded)
                       if not any(s[0] < b and a < s[1] for _, (a, b), _ in spans)]
             for code, (start, end), note in spans:
                 out.append(finding(self.name, code, m, start, end, Severity.MINOR, note=note))

@@ -264,3 +264,26 @@ def test_vocabulary_fr_chat_clarte_capped_when_the_customer_is_lost(fr_chat, mak
     library.write_text(EXPLAINED[2] + "\n", "utf-8")
     canned = MacroTable.from_library(library)
     assert fr_chat.score(conv, macros=canned).form.proposals["clarte"].level == "exceptionnel"
+
+
+def test_advisor_messages_are_made_once_per_context(nlp_fr, make_conversation):
+    # vocabulary and clarity read the same messages, words found once; another conversation
+    # with the same context gets its own
+    from chatqa.analyzers.own_text import advisor_messages
+
+    conv = make_conversation(("customer", None, "Bonjour"), ("advisor", None, "Je regarde."))
+    other = make_conversation(("advisor", None, "Bonsoir, je vérifie."), id="c2")
+    context = ConversationContext(docs=tuple(nlp_fr(m.text) for m in conv.messages))
+    first = advisor_messages(conv, context)
+    assert advisor_messages(conv, context) is first
+    assert [m.text for m in advisor_messages(other, context)] == ["Bonsoir, je vérifie."]
+
+
+def test_pattern_set_finds_what_its_patterns_find_alone():
+    from chatqa.analyzers.own_text import PatternSet
+
+    patterns = PatternSet.compile([r"\bdu coup\b", r",\s*(?P<w>quoi)\b", r"\ben fait\b"])
+    text = "du coup c'est parti, quoi. en fait non"
+    assert patterns.spans(text) == [(0, 7), (21, 25), (27, 34)]
+    assert patterns.spans("rien a signaler") == []
+    assert PatternSet.compile([]).spans(text) == []
