@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 #: An anonymisation placeholder (« _Name1_ », « _ZipCode2_ »): one token for the tokenizer
 #: (``chatqa.nlp``), no word for the analyzers.
@@ -15,7 +14,6 @@ _EQUIVALENTS = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2011": "-", "\u2
                 "\u00a0": " ", "\u202f": " "}
 
 
-@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     char = _EQUIVALENTS.get(char, char)
     base = unicodedata.normalize("NFD", char)[0].lower()

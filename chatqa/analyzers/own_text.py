@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chatqa.analyzers.base import ConversationContext
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -20,6 +20,9 @@ from chatqa.text import fold
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
+
+#: A span: ``(start, end, ...)``.
+SpanT = TypeVar("SpanT", bound=tuple)
 
 #: An anonymisation placeholder token (« _Name1_ », « _ZipCode1_ »; ``chatqa.nlp`` keeps it whole).
 PLACEHOLDER = re.compile(f"^{PLACEHOLDER_TEXT.pattern}$")
@@ -124,12 +127,16 @@ class PatternSet:
         return apart(found)
 
 
-def apart(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` without overlaps, in order: the earlier, then the longer, wins."""
-    taken: list[tuple[int, int]] = []
-    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
-        if all(end <= a or start >= b for a, b in taken):
-            taken.append((start, end))
+def apart(spans: Iterable[SpanT]) -> list[SpanT]:
+    """``spans`` without overlaps, in order: the earlier, then the longer, wins.
+
+    A span is ``(start, end)``, or a longer tuple that begins so (« bien entendu » is one
+    stock phrase, not one of « entendu » as well).
+    """
+    taken: list[SpanT] = []
+    for span in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if all(span[1] <= t[0] or span[0] >= t[1] for t in taken):
+            taken.append(span)
     return sorted(taken)
 
 

@@ -33,6 +33,7 @@ from chatqa.analyzers.own_text import (
     AdvisorMessage,
     PatternSet,
     advisor_messages,
+    apart,
     finding,
     is_long_word,
 )
@@ -297,16 +298,10 @@ class VocabularyAnalyzer:
 
         « bien entendu » is one use, not one of « entendu » as well.
         """
-        data = self.rules.data.repetition
-        hits = sorted(((match.start(), match.end(), phrase)
-                       for phrase, pattern in zip(data.phrases, self.rules.stock, strict=True)
-                       for match in pattern.finditer(message.folded)),
-                      key=lambda h: (h[0], -h[1]))
-        kept: list[tuple[int, int, str]] = []
-        for hit in hits:
-            if all(hit[1] <= a or hit[0] >= b for a, b, _ in kept):
-                kept.append(hit)
-        return kept
+        phrases = self.rules.data.repetition.phrases
+        return apart((match.start(), match.end(), phrase)
+                     for phrase, pattern in zip(phrases, self.rules.stock, strict=True)
+                     for match in pattern.finditer(message.folded))
 
     def _repetitions(self, messages: Sequence[AdvisorMessage],
                      stock: Mapping[int, list[tuple[int, int, str]]]) -> list[Finding]:
