@@ -8,7 +8,8 @@ Data (read in place, never copied):
   benchmarks/data/word_repetition_dev_fr.jsonl  its development set
   benchmarks/data/not_understood_fr_en.jsonl    frozen set for clarity.not_understood
   benchmarks/data/not_understood_dev_fr_en.jsonl  its development sets (and
-  benchmarks/data/not_understood_dev_b_fr_en.jsonl)
+  benchmarks/data/not_understood_dev_b_fr_en.jsonl,
+  benchmarks/data/not_understood_dev_c_fr_en.jsonl)
 
 Each conversation is parsed as in the pipeline and scored by the vocabulary and clarity
 analyzers (no macro table: the messages are invented, none is canned). Span level, per code

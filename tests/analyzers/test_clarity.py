@@ -283,6 +283,23 @@ def test_clarity_not_understood_in_english(nlp_en, make_conversation):
     assert _codes(analysis, "clarity.not_understood") == ["I don't understand", "What's"]
 
 
+@pytest.mark.parametrize(("reply", "spans"), [
+    # two matches only spaces apart are one expression; one that ends a sentence stands alone
+    ("Can you explain that again in plain English?",
+     ["Can you explain that again in plain English"]),
+    ("come again? not sure what you mean", ["come again?", "not sure what you mean"]),
+    ("I not understand what is DTLS", ["I not understand what is"]),
+    ("bro u lost me there", ["u lost me"]),
+    ("idk what half of those letters mean", ["idk what half of those letters mean"]),
+    # a dispute about a decision the customer understood: none
+    ("I don't understand how you can refuse a return", []),
+])
+def test_clarity_not_understood_in_english_expressions(nlp_en, make_conversation, reply, spans):
+    conv = make_conversation(("advisor", None, "Your DTLS handshake failed on port 443."),
+                             ("customer", None, reply))
+    assert _codes(_run(make_clarity("en"), nlp_en, conv), "clarity.not_understood") == spans
+
+
 def test_clarity_jargon_may_start_with_a_digit(clarity, nlp_fr, make_conversation):
     # « 3DS » is a code the customer cannot know; « 4G » is public, « 12H05 » a time
     conv = make_conversation(
