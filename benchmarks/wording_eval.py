@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SET = REPO / "benchmarks" / "data" / "wording_fr_en.jsonl"
 CODES = ("vocabulary.tic", "vocabulary.vague", "vocabulary.anglicism", "vocabulary.repetition",
          "vocabulary.word_repetition", "clarity.jargon", "clarity.shouting",
-         "clarity.punctuation", "clarity.wall_of_text", "clarity.not_understood")
+         "clarity.punctuation", "clarity.wall_of_text", "clarity.not_understood",
+         "clarity.raw_paste")
 sys.path.insert(0, str(REPO))
 _CACHE: dict[str, tuple] = {}
 

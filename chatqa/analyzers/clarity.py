@@ -39,7 +39,9 @@ from chatqa.analyzers.own_text import (
     apart,
     finding,
     is_long_word,
+    joined,
 )
+from chatqa.analyzers.raw_paste import pasted_spans
 from chatqa.analyzers.vocabulary import zipf
 from chatqa.measures.readability import flesch, lix, syllables
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -69,7 +71,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -91,6 +93,9 @@ class ClarityAnalyzer:
         MetricSpec("wall_of_text_messages", "conversation",
                    "Own messages over the wall-of-text limit without a line break (a count; "
                    "NaN without an own message)."),
+        MetricSpec("raw_paste_messages", "conversation",
+                   "Own messages holding text pasted raw from a tool or a page (a count; NaN "
+                   "without an own message)."),
         MetricSpec("one_word_replies", "conversation",
                    "Own messages of a single word (a count; NaN without an own message)."),
         MetricSpec("multi_question_messages", "conversation",
@@ -100,14 +105,16 @@ class ClarityAnalyzer:
                    "Own messages the customer said they did not understand (a count; NaN "
                    "without an own message)."),
         MetricSpec("clarity_issues_per_100_words", "conversation",
-                   "Walls of text, jargon, shouting, repeated punctuation and messages the "
-                   "customer did not understand, per 100 own words."),
+                   "Walls of text, raw pastes, jargon, shouting, repeated punctuation and "
+                   "messages the customer did not understand, per 100 own words."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "clarity.wall_of_text": "A long message without a line break; the span is the message.",
         "clarity.jargon": "An internal term or code the customer cannot know, not explained.",
         "clarity.shouting": "Words in capitals for emphasis.",
         "clarity.punctuation": "A run of « ? », « ! » or dots.",
+        "clarity.raw_paste": "Text pasted as it came from a tool or a page (an order summary, "
+                             "a product page, tracking lines, error output).",
         "clarity.not_understood": "The customer says they did not understand the advisor's "
                                   "message just before; the span is the customer's words.",
     }
@@ -147,6 +154,7 @@ class ClarityAnalyzer:
         own = [m for m in messages if not m.macro and m.doc is not None]
         findings = [*self._walls(messages), *self._jargon(conversation, messages),
                     *self._shouting(messages), *self._punctuation_runs(messages),
+                    *self._raw_pastes(messages),
                     *self._not_understood(conversation, messages)]
         sentences = [(m, s, w) for m in own for s, w in m.sentence_words if w]
         words = [w for _, _, ws in sentences for w in ws]
@@ -172,6 +180,9 @@ class ClarityAnalyzer:
             "wall_of_text_messages": float(sum(
                 1 for f in findings if f.code == "clarity.wall_of_text"
                 and not f.details["macro"])) if own else NAN,
+            "raw_paste_messages": float(len({
+                f.message_index for f in findings if f.code == "clarity.raw_paste"
+                and not f.details["macro"]})) if own else NAN,
             "one_word_replies": float(sum(1 for m in own if len(m.words) == 1)) if own
             else NAN,
             "multi_question_messages": float(sum(  # « ?? » is one question, not two
@@ -288,6 +299,12 @@ class ClarityAnalyzer:
                         note=note)
                 for m in messages for match in self._punctuation.finditer(m.text)]
 
+    def _raw_pastes(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        note = self.rules.raw_paste.note
+        return [finding(self.name, "clarity.raw_paste", m, start, end, Severity.MINOR, note=note)
+                for m in messages if m.doc is not None
+                for start, end in pasted_spans(m.doc, self.rules.raw_paste)]
+
     def _not_understood(self, conversation: Conversation,
                         messages: Sequence[AdvisorMessage]) -> list[Finding]:
         """The customer's words saying they did not understand the advisor's message before."""
@@ -314,7 +331,7 @@ class ClarityAnalyzer:
                         start=start, end=end, text=text[start:end], severity=Severity.MINOR,
                         details={"note": note, "advisor_message": advisor.index,
                                  "macro": advisor.macro})
-                for start, end in joined(apart(spans), folded)]
+                for start, end in joined(apart(spans), folded, sentences=True)]
 
     def _term_spans(self, folded: str, advisor: str) -> list[tuple[int, int]]:
         """Questions about a word the advisor has just used (« c'est quoi l'étoile rouge ? »)."""
@@ -324,22 +341,6 @@ class ClarityAnalyzer:
             if len(term) >= 3 and re.search(rf"(?<!\w){re.escape(term)}", advisor):
                 spans.append(match.span("w") if "w" in pattern.groupindex else match.span())
         return spans
-
-
-def joined(spans: Sequence[tuple[int, int]], text: str) -> list[tuple[int, int]]:
-    """Ordered, disjoint ``spans`` of ``text`` with those only spaces apart made one.
-
-    Two matches in a row are one expression (« can you explain that again in plain english »):
-    one finding, as a person would mark it. A match that ends a sentence (« come again? »)
-    ends its expression.
-    """
-    out: list[tuple[int, int]] = []
-    for start, end in spans:
-        if out and text[out[-1][1] - 1].isalnum() and not text[out[-1][1]:start].strip():
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
 
 
 def _in_brackets(token) -> bool:

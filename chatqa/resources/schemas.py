@@ -954,6 +954,22 @@ class Readability(_Strict):
     flesch: tuple[Number, Number, Number]
 
 
+class RawPaste(_Strict):
+    """``[raw_paste]``: text pasted as it came from a tool or a page (``analyzers/raw_paste``).
+
+    A token is in a paste when, in the ``window`` tokens on each side of it on its line, data
+    tokens outnumber grammatical words by ``min_share`` of the window; a paste holds at least
+    ``min_data`` data tokens.
+    """
+
+    note: StrictStr = Field(min_length=1)
+    window: StrictInt = Field(ge=1, le=20)
+    min_share: Number = Field(gt=0, le=1)
+    min_data: StrictInt = Field(ge=1)
+    interface_words: Words = frozenset()
+    address_words: Words = frozenset()
+
+
 class ClarityResource(_Strict):
     """``resources/<lang>/clarity.toml``: thresholds and lists of the clarity analyzer."""
 
@@ -964,6 +980,7 @@ class ClarityResource(_Strict):
     shouting: Shouting
     punctuation: Punctuation
     not_understood: NotUnderstood | None = None
+    raw_paste: RawPaste
 
 
 # --- shared resources ----------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""Raw pastes: text copied into an advisor message as it came from a tool or a web page.
+
+An order summary with its values in a row, a product page with its buttons, tracking lines,
+error output, table rows: the customer has to decode them. Such text is dense in *data*
+tokens (numbers, prices, codes in capitals, ``field_names``, ``key=value``, markup, words
+glued across two blocks: « momentDéposer ») and poor in the grammatical words of a sentence.
+
+Each line of a message is read apart (a list the advisor laid out, one item per line, has one
+value per line). A token is *in a paste* when, among the tokens around it on its line
+(``window`` on each side), data tokens outnumber grammatical words by ``min_share`` of the
+window; a run of such tokens with ``min_data`` data tokens or more is a paste, spanning its
+first to its last data token. Pastes on lines one after the other are one paste.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from chatqa.text import PLACEHOLDER
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+    from chatqa.resources.schemas import RawPaste
+
+#: Field separators and markup, which punctuation would otherwise hide.
+_SEPARATOR = re.compile(r"^(?:[|=<{}\[\]★☆]|\w+=.*|.*\w=\w.*)$")
+#: HTML left in: a tag or « &nbsp; » (not « &amp; », « &gt; », « &#39; »: archives escape « & »,
+#: « > » and « ' » so in any text).
+_MARKUP = re.compile(r"</?[a-z]+\d?\s*/?>|&nbsp;", re.IGNORECASE)
+#: A piece of a link the archive spaced out (« http : / / WWW. site. com »): no data.
+_LINK_PIECE = re.compile(r"^(?:https?|www\.?|/|\S*\w[?&]\w\S*)$", re.IGNORECASE)
+#: Two blocks glued together: a small letter, then a capital starting a word (« momentDéposer »).
+_GLUED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
+
+
+def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
+    """``(start, end)`` of each raw paste in the text of ``doc`` (module docstring)."""
+    interface, address = rules.interface_words, rules.address_words
+    grammatical: list[int] = []  # where the grammatical words start: they part two pastes
+    found: list[tuple[int, int]] = []
+    for line in _lines(doc):
+        kinds = [_kind(t, interface, address) for t in line]
+        for k in range(1, len(line)):  # « 1 188,00 »: a number split at its thousands is one
+            if (kinds[k - 1] == "d" and line[k].is_digit
+                    and line[k].idx == line[k - 1].idx + len(line[k - 1].text) + 1):
+                kinds[k] = "w"
+        grammatical.extend(t.idx for t, kind in zip(line, kinds, strict=True) if kind == "g")
+        begin = line[0].idx
+        markup = list(_MARKUP.finditer(doc.text[begin:line[-1].idx + len(line[-1].text)]))
+        if len(markup) >= 2:  # HTML left in: from its first tag or entity to its last
+            found.append((begin + markup[0].start(), begin + markup[-1].end()))
+        else:
+            found.extend(_runs(line, kinds, rules))
+    pastes: list[tuple[int, int]] = []
+    for start, end in found:  # one paste goes on, over lines too, until the advisor writes
+        if pastes and not any(pastes[-1][1] <= g < start for g in grammatical):
+            pastes[-1] = (pastes[-1][0], end)
+        else:
+            pastes.append((start, end))
+    return pastes
+
+
+def _lines(doc: Doc) -> list[list[Token]]:
+    """The tokens of each line that count (no spaces, no plain punctuation)."""
+    lines: list[list[Token]] = [[]]
+    for t in doc:
+        if "\n" in t.text:
+            lines.append([])
+        elif not t.is_space and (not t.is_punct or t.text == "," or _SEPARATOR.match(t.text)
+                                 or _MARKUP.search(t.text)):
+            lines[-1].append(t)
+    return [line for line in lines if line]
+
+
+def _kind(token: Token, interface: frozenset[str], address: frozenset[str]) -> str:
+    """``d`` a data token, ``g`` a grammatical word, ``p`` a comma, ``w`` any other word.
+
+    A page's interface words (« ajouter au panier », "add to cart") are data; a comma weighs as
+    a grammatical word does, but does not part two pastes. The words of a street address
+    (« avenue », "street") are written for the customer: grammatical.
+    """
+    text = token.text
+    if token.lower_ in address:
+        return "g"
+    if PLACEHOLDER.fullmatch(text) or _LINK_PIECE.match(text):
+        return "w"
+    if text == ",":
+        return "p"
+    if (any(c.isdigit() for c in text) or text == "%"
+            or _SEPARATOR.match(text) or _MARKUP.search(text) or _GLUED.search(text)
+            or ("_" in text.strip("_") and not token.like_email)
+            or (sum(c.isalpha() for c in text) >= 3 and text.isupper())
+            or token.lower_ in interface):
+        return "d"
+    return "g" if token.is_stop and not text.isupper() else "w"
+
+
+def _runs(line: Sequence[Token], kinds: Sequence[str],
+          rules: RawPaste) -> list[tuple[int, int]]:
+    """The pastes of one line: runs of tokens whose window is mostly data."""
+    n, h = len(line), rules.window
+    inside = []
+    for i in range(n):
+        around = kinds[max(0, i - h):i + h + 1]
+        share = (around.count("d") - around.count("g") - around.count("p")) / len(around)
+        inside.append(share >= rules.min_share)
+    gaps = [k for k in range(n) if not inside[k]]
+    for k in gaps:  # a few words inside a paste (a product's name) are part of it
+        before = any(inside[max(0, k - h):k])
+        after = any(inside[k + 1:k + h + 1])
+        if before and after:
+            inside[k] = True
+    spans, i = [], 0
+    while i < n:
+        if not inside[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and inside[j + 1]:
+            j += 1
+        data = [line[k] for k in range(i, j + 1) if kinds[k] == "d"]
+        if len(data) >= rules.min_data:
+            spans.append((data[0].idx, data[-1].idx + len(data[-1].text)))
+        i = j + 1
+    return spans

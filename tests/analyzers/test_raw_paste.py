@@ -1,0 +1,92 @@
+"""clarity.raw_paste: text pasted as it came from a tool or a page."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatqa.analyzers.base import ConversationContext
+from chatqa.analyzers.factories import make_clarity
+
+CART = ("Azzaro Pour Homme réf : 10436517/149633 45,99 € 2 496 91,98 € Total produits : 91,98 € "
+        "Total réductions : -5,00 € Total frais de port : 15,98 € Total : 102,96 €")
+
+
+@pytest.fixture(scope="module")
+def clarity():
+    return make_clarity("fr")
+
+
+def _pastes(analyzer, nlp, conv, macros=frozenset()):
+    docs = tuple(nlp(m.text) for m in conv.messages)
+    analysis = analyzer.analyze_conversation(conv, ConversationContext(docs=docs,
+                                                                       macro_messages=macros))
+    return analysis, [f.text for f in analysis.findings if f.code == "clarity.raw_paste"]
+
+
+def test_a_cart_summary_pasted_raw_is_found_without_the_advisors_words(clarity, nlp_fr,
+                                                                       make_conversation):
+    conv = make_conversation(("advisor", None, f"voici le panier que nous avons : {CART}"))
+    _, found = _pastes(clarity, nlp_fr, conv)
+    assert len(found) == 1
+    assert found[0].startswith("10436517/149633 45,99 € 2 496 91,98 €") and found[0] in CART
+
+
+@pytest.mark.parametrize("text", [
+    # numbers, prices and references in sentences
+    "votre commande n° 45211 de 45,99 € a été expédiée le 12 mars, livraison sous 48 h.",
+    "oui, au 09 70 12 34 56 du lundi au vendredi de 9 h à 18 h, ou ici par chat.",
+    # a summary laid out for the customer, one value per line
+    "Voici le détail :\nForfait Fibre Max : 39,99 €\nOption TV Sport : 12,00 €\nTotal : 51,99 €",
+    # an address, a link the archive spaced out, a menu path in a sentence
+    "le colis a bien été déposé au relais _Name6_ 202 AVENUE JEAN JAURES _ZipCode1_ _City1_",
+    "rejoignez notre page : http : / / WWW. Facebook. com / ParfumsMoinsCher / < https://www."
+    "facebook.com/ParfumsMoinsCher/ >",
+    "il faut la refaire : Paramètres > Intégrations > ComptaPlus > Reconnecter.",
+])
+def test_written_text_with_data_is_no_paste(clarity, nlp_fr, make_conversation, text):
+    conv = make_conversation(("advisor", None, text))
+    assert _pastes(clarity, nlp_fr, conv)[1] == []
+
+
+def test_a_paste_over_several_lines_is_one(clarity, nlp_fr, make_conversation):
+    rows = ("03/08 14:22 ROAM DATA ZONE 3 (MA) 1,2 Mo 12,00 €\n"
+            "03/08 16:05 ROAM DATA ZONE 3 (MA) 0,8 Mo 8,00 €\n"
+            "04/08 09:13 ROAM APPEL SORTANT ZONE 3 (MA) 00:05:40 17,00 €")
+    conv = make_conversation(("advisor", None, rows))
+    _, found = _pastes(clarity, nlp_fr, conv)
+    assert len(found) == 1 and found[0].count("\n") == 2
+
+
+def test_two_pastes_parted_by_the_advisors_words_are_two(clarity, nlp_fr, make_conversation):
+    text = ("Statut : EN_ATTENTE | Motif : KYC_PENDING | Canal : WEB | Relance : J+7 et du côté "
+            "du remboursement je vois ceci : RMB-88120 | Statut : A_VALIDER | Montant : 42,00")
+    conv = make_conversation(("advisor", None, text))
+    _, found = _pastes(clarity, nlp_fr, conv)
+    assert len(found) == 2
+    assert found[0].startswith("Statut : EN_ATTENTE") and found[1].startswith("RMB-88120")
+
+
+def test_html_left_in_is_a_paste_from_its_first_tag(nlp_en, make_conversation):
+    text = ("Hi! <p>To cancel, go to <b>My Account</b> &gt; <b>Subscriptions</b>.</p> "
+            "Anything else?")
+    conv = make_conversation(("advisor", None, text))
+    _, found = _pastes(make_clarity("en"), nlp_en, conv)
+    assert found == ["<p>To cancel, go to <b>My Account</b> &gt; <b>Subscriptions</b>.</p>"]
+
+
+def test_error_output_is_a_paste(nlp_en, make_conversation):
+    conv = make_conversation(("advisor", None, "ERR_PAYMENT_DECLINED code=54 txn=55107 "
+                                               "card=EXPIRED"))
+    assert _pastes(make_clarity("en"), nlp_en, conv)[1] == [
+        "ERR_PAYMENT_DECLINED code=54 txn=55107 card=EXPIRED"]
+
+
+def test_pastes_count_in_own_messages_only(clarity, nlp_fr, make_conversation):
+    own = ("Je regarde votre panier et je vous explique le total juste après, un instant "
+           "s'il vous plaît.")
+    conv = make_conversation(("advisor", None, own), ("advisor", None, CART))
+    written, _ = _pastes(clarity, nlp_fr, conv)
+    canned, found = _pastes(clarity, nlp_fr, conv, frozenset({1}))
+    assert len(found) == 1  # found in a canned reply too, said in its details
+    assert written.metrics["raw_paste_messages"] == 1.0
+    assert canned.metrics["raw_paste_messages"] == 0.0
