@@ -32,6 +32,9 @@ _SEPARATOR = re.compile(r"^(?:[|=<{}\[\]★☆]|\w+=.*|.*\w=\w.*)$")
 _MARKUP = re.compile(r"</?[a-z]+\d?\s*/?>|&nbsp;", re.IGNORECASE)
 #: A piece of a link the archive spaced out (« http : / / WWW. site. com »): no data.
 _LINK_PIECE = re.compile(r"^(?:https?|www\.?|/|\S*\w[?&]\w\S*)$", re.IGNORECASE)
+#: What every data token holds at least one of (a cheap count before reading the tokens).
+_DATA_MARK = re.compile(r"\d+|[|=_{}<\[\]★☆%]|[A-ZÀ-Þ]{3}|[a-zà-ÿ][A-ZÀ-Þ]")
+_WORD = re.compile(r"[\w-]+")
 #: Two blocks glued together: a small letter, then a capital starting a word (« momentDéposer »).
 _GLUED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
 
@@ -39,6 +42,8 @@ _GLUED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
 def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
     """``(start, end)`` of each raw paste in the text of ``doc`` (module docstring)."""
     interface, address = rules.interface_words, rules.address_words
+    if not _may_hold_one(doc.text, rules.min_data, interface):
+        return []
     grammatical: list[int] = []  # where the grammatical words start: they part two pastes
     found: list[tuple[int, int]] = []
     for line in _lines(doc):
@@ -61,6 +66,17 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
         else:
             pastes.append((start, end))
     return pastes
+
+
+def _may_hold_one(text: str, least: int, interface: frozenset[str]) -> bool:
+    """Whether ``text`` has the marks of ``least`` data tokens, or markup.
+
+    Most messages have not, and their tokens need not be read one by one.
+    """
+    marks = len(_DATA_MARK.findall(text))
+    if marks >= least or _MARKUP.search(text):
+        return True
+    return marks + sum(1 for w in _WORD.findall(text.lower()) if w in interface) >= least
 
 
 def _lines(doc: Doc) -> list[list[Token]]:
