@@ -9,7 +9,9 @@ Each line of a message is read apart (a list the advisor laid out, one item per 
 value per line). A token is *in a paste* when, among the tokens around it on its line
 (``window`` on each side), data tokens outnumber grammatical words by ``min_share`` of the
 window; a run of such tokens with ``min_data`` data tokens or more is a paste, spanning its
-first to its last data token. Pastes on lines one after the other are one paste.
+first to its last data token. Pastes one after the other, on one line or on lines in a row,
+are one paste unless a grammatical word (the advisor writing) parts them. A line with two HTML
+tags or more is a paste from its first tag to its last.
 """
 
 from __future__ import annotations
