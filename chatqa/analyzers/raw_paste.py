@@ -37,6 +37,9 @@ _LINK_PIECE = re.compile(r"^(?:https?|www\.?|/|\S*\w[?&]\w\S*)$", re.IGNORECASE)
 #: What every data token holds at least one of (a cheap count before reading the tokens).
 _DATA_MARK = re.compile(r"\d+|[|=_{}<\[\]★☆%]|[A-ZÀ-Þ]{3}|[a-zà-ÿ][A-ZÀ-Þ]")
 _WORD = re.compile(r"[\w-]+")
+#: A calculation the advisor writes out: a number (and its unit), « = » between spaces, a
+#: number (« key=value » has no spaces).
+_CALCULATION = re.compile(r"[\d€$%)](?:\s*[^\W\d_]{1,4})?\s+=\s*-?\d")
 #: Two blocks glued together: a small letter, then a capital starting a word (« momentDéposer »).
 _GLUED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
 
@@ -49,14 +52,17 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
     grammatical: list[int] = []  # where the grammatical words start: they part two pastes
     found: list[tuple[int, int]] = []
     for line in _lines(doc):
+        begin, end = line[0].idx, line[-1].idx + len(line[-1].text)
+        if _CALCULATION.search(doc.text, begin, end):  # « 2 x 24,90 € = 49,80 € »: written
+            grammatical.append(begin)
+            continue
         kinds = [_kind(t, interface, address) for t in line]
         for k in range(1, len(line)):  # « 1 188,00 »: a number split at its thousands is one
             if (kinds[k - 1] == "d" and line[k].is_digit
                     and line[k].idx == line[k - 1].idx + len(line[k - 1].text) + 1):
                 kinds[k] = "w"
         grammatical.extend(t.idx for t, kind in zip(line, kinds, strict=True) if kind == "g")
-        begin = line[0].idx
-        markup = list(_MARKUP.finditer(doc.text[begin:line[-1].idx + len(line[-1].text)]))
+        markup = list(_MARKUP.finditer(doc.text[begin:end]))
         if len(markup) >= 2:  # HTML left in: from its first tag or entity to its last
             found.append((begin + markup[0].start(), begin + markup[-1].end()))
         else:

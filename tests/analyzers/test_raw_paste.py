@@ -42,6 +42,9 @@ def test_a_cart_summary_pasted_raw_is_found_without_the_advisors_words(clarity, 
     "rejoignez notre page : http : / / WWW. Facebook. com / ParfumsMoinsCher / < https://www."
     "facebook.com/ParfumsMoinsCher/ >",
     "il faut la refaire : Paramètres > Intégrations > ComptaPlus > Reconnecter.",
+    # a calculation the advisor writes out (« key=value » output has no spaces round « = »)
+    "Croquettes chat saumon 7 kg : 2 x 34,90 € = 69,80 €",
+    "environ 241 m³ x 11,2 kWh = 2 699 kWh, à 0,1108 € le kWh",
 ])
 def test_written_text_with_data_is_no_paste(clarity, nlp_fr, make_conversation, text):
     conv = make_conversation(("advisor", None, text))
