@@ -39,7 +39,6 @@ from chatqa.analyzers.own_text import (
     apart,
     finding,
     is_long_word,
-    joined,
 )
 from chatqa.analyzers.raw_paste import pasted_spans
 from chatqa.analyzers.vocabulary import zipf
@@ -300,6 +299,7 @@ class ClarityAnalyzer:
                 for m in messages for match in self._punctuation.finditer(m.text)]
 
     def _raw_pastes(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        """Text pasted raw from a tool or a page (``chatqa.analyzers.raw_paste``)."""
         note = self.rules.raw_paste.note
         return [finding(self.name, "clarity.raw_paste", m, start, end, Severity.MINOR, note=note)
                 for m in messages if m.doc is not None
@@ -331,7 +331,7 @@ class ClarityAnalyzer:
                         start=start, end=end, text=text[start:end], severity=Severity.MINOR,
                         details={"note": note, "advisor_message": advisor.index,
                                  "macro": advisor.macro})
-                for start, end in joined(apart(spans), folded, sentences=True)]
+                for start, end in _joined(apart(spans), folded)]
 
     def _term_spans(self, folded: str, advisor: str) -> list[tuple[int, int]]:
         """Questions about a word the advisor has just used (« c'est quoi l'étoile rouge ? »)."""
@@ -341,6 +341,22 @@ class ClarityAnalyzer:
             if len(term) >= 3 and re.search(rf"(?<!\w){re.escape(term)}", advisor):
                 spans.append(match.span("w") if "w" in pattern.groupindex else match.span())
         return spans
+
+
+def _joined(spans: Sequence[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Ordered, disjoint ``spans`` of ``text`` with those only spaces apart made one.
+
+    Two matches in a row are one expression (« can you explain that again in plain english »):
+    one finding, as a person would mark it. A span that ends a sentence (« come again? ») ends
+    its expression.
+    """
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and text[out[-1][1] - 1].isalnum() and not text[out[-1][1]:start].strip():
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _in_brackets(token) -> bool:

@@ -140,24 +140,6 @@ def apart(spans: Iterable[SpanT]) -> list[SpanT]:
     return sorted(taken)
 
 
-def joined(spans: Sequence[tuple[int, int]], text: str,
-           sentences: bool = False) -> list[tuple[int, int]]:
-    """Ordered, disjoint ``spans`` of ``text`` with those only spaces apart made one.
-
-    Two matches in a row are one expression (« can you explain that again in plain english »),
-    pasted lines one after the other one paste: one finding, as a person would mark it. With
-    ``sentences``, a span that ends a sentence (« come again? ») ends its expression.
-    """
-    out: list[tuple[int, int]] = []
-    for start, end in spans:
-        if (out and not text[out[-1][1]:start].strip()
-                and not (sentences and not text[out[-1][1] - 1].isalnum())):
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
-
-
 def finding(analyzer: str, code: str, message: AdvisorMessage, start: int, end: int,
             severity: Severity, **details: Any) -> Finding:
     """A finding on ``message.text[start:end]``; details say whether the message is canned."""

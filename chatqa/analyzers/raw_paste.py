@@ -49,19 +49,19 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
     interface, address = rules.interface_words, rules.address_words
     if not _may_hold_one(doc.text, rules.min_data, interface):
         return []
-    grammatical: list[int] = []  # where the grammatical words start: they part two pastes
+    parting: list[int] = []  # where the advisor writes (grammatical words, calculations)
     found: list[tuple[int, int]] = []
     for line in _lines(doc):
         begin, end = line[0].idx, line[-1].idx + len(line[-1].text)
         if _CALCULATION.search(doc.text, begin, end):  # « 2 x 24,90 € = 49,80 € »: written
-            grammatical.append(begin)
+            parting.append(begin)
             continue
         kinds = [_kind(t, interface, address) for t in line]
         for k in range(1, len(line)):  # « 1 188,00 »: a number split at its thousands is one
             if (kinds[k - 1] == "d" and line[k].is_digit
                     and line[k].idx == line[k - 1].idx + len(line[k - 1].text) + 1):
                 kinds[k] = "w"
-        grammatical.extend(t.idx for t, kind in zip(line, kinds, strict=True) if kind == "g")
+        parting.extend(t.idx for t, kind in zip(line, kinds, strict=True) if kind == "g")
         markup = list(_MARKUP.finditer(doc.text[begin:end]))
         if len(markup) >= 2:  # HTML left in: from its first tag or entity to its last
             found.append((begin + markup[0].start(), begin + markup[-1].end()))
@@ -69,7 +69,7 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
             found.extend(_runs(line, kinds, rules))
     pastes: list[tuple[int, int]] = []
     for start, end in found:  # one paste goes on, over lines too, until the advisor writes
-        if pastes and not any(pastes[-1][1] <= g < start for g in grammatical):
+        if pastes and not any(pastes[-1][1] <= g < start for g in parting):
             pastes[-1] = (pastes[-1][0], end)
         else:
             pastes.append((start, end))
