@@ -10,7 +10,9 @@ value per line). A token is *in a paste* when, among the tokens around it on its
 (``window`` on each side), data tokens outnumber grammatical words by ``min_share`` of the
 window; a run of such tokens with ``min_data`` data tokens or more is a paste, spanning its
 first to its last data token. Pastes one after the other, on one line or on lines in a row,
-are one paste unless a grammatical word (the advisor writing) parts them. A line with two HTML
+are one paste unless a grammatical word (the advisor writing) parts them; one alone inside a
+name, with a word or data on each side (« Crème de nuit », « Frais de port »), is the tool's.
+A time written out (« 07 h 05 ») is one value. A line with two HTML
 tags or more is a paste from its first tag to its last.
 """
 
@@ -61,7 +63,10 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
             if (kinds[k - 1] == "d" and line[k].is_digit
                     and line[k].idx == line[k - 1].idx + len(line[k - 1].text) + 1):
                 kinds[k] = "w"
-        parting.extend(t.idx for t, kind in zip(line, kinds, strict=True) if kind == "g")
+            if (k >= 2 and line[k].is_digit and line[k - 1].lower_ in rules.hour_marks
+                    and line[k - 2].is_digit):  # « 07 h 05 »: a time is one value
+                kinds[k] = "w"
+        parting.extend(line[k].idx for k in _writing(kinds))
         markup = list(_MARKUP.finditer(doc.text[begin:end]))
         if len(markup) >= 2:  # HTML left in: from its first tag or entity to its last
             found.append((begin + markup[0].start(), begin + markup[-1].end()))
@@ -74,6 +79,19 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
         else:
             pastes.append((start, end))
     return pastes
+
+
+def _writing(kinds: Sequence[str]) -> list[int]:
+    """Where the advisor writes on a line: its grammatical words, but not one alone inside a name.
+
+    « Crème de nuit », « Frais de port », « assis-debout » in an invoice are the tool's words: a
+    grammatical word with another word or data on each side and no other one near is not the
+    advisor writing. « et côté remboursement : » (at the start of its line) is.
+    """
+    found = [k for k, kind in enumerate(kinds) if kind == "g"]
+    return [k for k in found
+            if any(0 < abs(k - j) <= 2 for j in found)
+            or not (0 < k < len(kinds) - 1 and kinds[k - 1] in "wd" and kinds[k + 1] in "wd")]
 
 
 def _may_hold_one(text: str, least: int, interface: frozenset[str]) -> bool:

@@ -959,7 +959,8 @@ class RawPaste(_Strict):
 
     A token is in a paste when, in the ``window`` tokens on each side of it on its line, data
     tokens outnumber grammatical words by ``min_share`` of the window; a paste holds at least
-    ``min_data`` data tokens.
+    ``min_data`` data tokens. Grammatical words part two pastes, unless alone inside a name
+    (« Crème de nuit »); an hour mark between two numbers (« 07 h 05 ») makes one time.
     """
 
     note: StrictStr = Field(min_length=1)
@@ -968,6 +969,7 @@ class RawPaste(_Strict):
     min_data: StrictInt = Field(ge=1)
     interface_words: Words = frozenset()
     address_words: Words = frozenset()
+    hour_marks: Words = frozenset()
 
 
 class ClarityResource(_Strict):

@@ -69,6 +69,33 @@ def test_two_pastes_parted_by_the_advisors_words_are_two(clarity, nlp_fr, make_c
     assert found[0].startswith("Statut : EN_ATTENTE") and found[1].startswith("RMB-88120")
 
 
+def test_a_grammatical_word_inside_a_product_name_does_not_part_an_invoice(
+        clarity, nlp_fr, make_conversation):
+    invoice = ("Facture F-77120 du 02/02/2025\n"
+               "Lampe de chevet Nina réf LCN-204 x2 19,90 € 39,80 €\n"
+               "Housse de couette Lin réf HCL-118 x1 54,00 € 54,00 €\n"
+               "Total HT 78,83 € TVA 20 % 15,77 € Total TTC 94,60 €")
+    conv = make_conversation(("advisor", None, invoice))
+    _, found = _pastes(clarity, nlp_fr, conv)
+    assert len(found) == 1
+    assert found[0].startswith("réf LCN-204") and found[0].endswith("Total TTC 94,60")
+
+
+def test_the_advisors_lead_in_on_its_own_line_still_parts_two_pastes(clarity, nlp_fr,
+                                                                     make_conversation):
+    text = ("transporteur : 03/10 16:20 RELAIS 75011 Dépôt 07/10 09:41 ENTREPOT NORD Livré\n"
+            "et côté remboursement : RMB-88120 | Statut : A_VALIDER | Montant : 42,00")
+    conv = make_conversation(("advisor", None, text))
+    _, found = _pastes(clarity, nlp_fr, conv)
+    assert len(found) == 2 and found[1].startswith("RMB-88120")
+
+
+def test_times_written_out_in_an_itinerary_are_no_paste(clarity, nlp_fr, make_conversation):
+    text = ("voici votre vol du 6 mars :\nvol AF 7512 départ 06 h 50, arrivée 08 h 25")
+    conv = make_conversation(("advisor", None, text))
+    assert _pastes(clarity, nlp_fr, conv)[1] == []
+
+
 def test_html_left_in_is_a_paste_from_its_first_tag(nlp_en, make_conversation):
     text = ("Hi! <p>To cancel, go to <b>My Account</b> &gt; <b>Subscriptions</b>.</p> "
             "Anything else?")
