@@ -12,8 +12,8 @@ window; a run of such tokens with ``min_data`` data tokens or more is a paste, s
 first to its last data token. Pastes one after the other, on one line or on lines in a row,
 are one paste unless a grammatical word (the advisor writing) parts them; one alone inside a
 name, with a word or data on each side (« Crème de nuit », « Frais de port »), is the tool's.
-A time written out (« 07 h 05 ») is one value. A line with two HTML
-tags or more is a paste from its first tag to its last.
+A time written out (« 07 h 05 ») is one value. A line with two HTML tags or more is a paste
+from its first tag to its last.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def _writing(kinds: Sequence[str]) -> list[int]:
     """Where the advisor writes on a line: its grammatical words, but not one alone inside a name.
 
     « Crème de nuit », « Frais de port », « assis-debout » in an invoice are the tool's words: a
-    grammatical word with another word or data on each side and no other one near is not the
-    advisor writing. « et côté remboursement : » (at the start of its line) is.
+    grammatical word between two words or data, with no other grammatical word within two
+    tokens, is not the advisor writing. « et côté remboursement : » (at the start of its line) is.
     """
     found = [k for k, kind in enumerate(kinds) if kind == "g"]
     return [k for k in found
