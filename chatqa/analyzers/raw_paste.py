@@ -58,14 +58,8 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
         if _CALCULATION.search(doc.text, begin, end):  # « 2 x 24,90 € = 49,80 € »: written
             parting.append(begin)
             continue
-        kinds = [_kind(t, interface, address) for t in line]
-        for k in range(1, len(line)):  # « 1 188,00 »: a number split at its thousands is one
-            if (kinds[k - 1] == "d" and line[k].is_digit
-                    and line[k].idx == line[k - 1].idx + len(line[k - 1].text) + 1):
-                kinds[k] = "w"
-            if (k >= 2 and line[k].is_digit and line[k - 1].lower_ in rules.hour_marks
-                    and line[k - 2].is_digit):  # « 07 h 05 »: a time is one value
-                kinds[k] = "w"
+        kinds = _one_value_each(line, [_kind(t, interface, address) for t in line],
+                                rules.hour_marks)
         parting.extend(line[k].idx for k in _writing(kinds))
         markup = list(_MARKUP.finditer(doc.text[begin:end]))
         if len(markup) >= 2:  # HTML left in: from its first tag or entity to its last
@@ -79,6 +73,22 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
         else:
             pastes.append((start, end))
     return pastes
+
+
+def _one_value_each(line: Sequence[Token], kinds: list[str],
+                    hour_marks: frozenset[str]) -> list[str]:
+    """``kinds`` with a value written in pieces counted once: the pieces after its first are words.
+
+    « 1 188,00 » is a number split at its thousands; « 07 h 05 » is a time.
+    """
+    for k in range(1, len(line)):
+        if (kinds[k - 1] == "d" and line[k].is_digit
+                and line[k].idx == line[k - 1].idx + len(line[k - 1].text) + 1):
+            kinds[k] = "w"
+        if (k >= 2 and line[k].is_digit and line[k - 1].lower_ in hour_marks
+                and line[k - 2].is_digit):
+            kinds[k] = "w"
+    return kinds
 
 
 def _writing(kinds: Sequence[str]) -> list[int]:
