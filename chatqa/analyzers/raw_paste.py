@@ -14,6 +14,12 @@ are one paste unless a grammatical word (the advisor writing) parts them; one al
 name, with a word or data on each side (« Crème de nuit », « Frais de port »), is the tool's.
 A time written out (« 07 h 05 ») is one value. A line with two HTML tags or more is a paste
 from its first tag to its last.
+
+Three layouts are pastes whatever their words: a log (``min_stamps`` entries in a row, each a
+bare date or time, not after a grammatical word as « le 14/05 » is, then a few words: a
+tracking history), a page copied whole whose blocks ran together (``min_glued`` words glued
+to the next on a line: « momentDéposer », « 14.95Duties »), and table rows exported as text
+(``min_row_fields`` fields joined by commas without spaces).
 """
 
 from __future__ import annotations
@@ -44,6 +50,18 @@ _WORD = re.compile(r"[\w-]+")
 _CALCULATION = re.compile(r"[\d€$%)](?:\s*[^\W\d_]{1,4})?\s+=\s*-?\d")
 #: Two blocks glued together: a small letter, then a capital starting a word (« momentDéposer »).
 _GLUED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
+#: The same, where a block ends: three small letters, a number or a unit, then a capitalised word
+#: (« dédouanementDétails », « 14.95Duties », « %En »); not a brand (« ParfumsMoinsCher »,
+#: « iPhone »), which the caller leaves out by its capital first letter or its short start.
+_GLUE_POINT = re.compile(r"(?:[a-zà-ÿ]{3}|[\d€%$)])[A-ZÀ-Þ][a-zà-ÿ]")
+#: A link, an e-mail address, a handle or a hashtag, whose capitals are their own.
+_ADDRESS = re.compile(r"[/@#]|www\.", re.IGNORECASE)
+#: A date or a clock time as a tool writes it: « 14/05 », « 11/03/2024 », « 2024-03-11 »,
+#: « 07:52 » (not « 14.95 », a price).
+_STAMP = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}"
+                    r"|\d{1,2}:\d{2}(?::\d{2})?")
+#: Where an entry of a log ends at the latest: a full stop or a line break.
+_ENTRY_END = re.compile(r"[.!?]|\n")
 
 
 def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
@@ -66,13 +84,81 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
             found.append((begin + markup[0].start(), begin + markup[-1].end()))
         else:
             found.extend(_runs(line, kinds, rules))
+    found.extend(_logs(doc, rules) + _glued_pages(doc.text, rules) + _rows(doc.text, rules))
     pastes: list[tuple[int, int]] = []
-    for start, end in found:  # one paste goes on, over lines too, until the advisor writes
-        if pastes and not any(pastes[-1][1] <= g < start for g in parting):
-            pastes[-1] = (pastes[-1][0], end)
+    for start, end in sorted(found):  # one paste goes on, over lines too, until the advisor writes
+        if pastes and (start < pastes[-1][1]
+                       or not any(pastes[-1][1] <= g < start for g in parting)):
+            pastes[-1] = (pastes[-1][0], max(end, pastes[-1][1]))
         else:
             pastes.append((start, end))
     return pastes
+
+
+def _logs(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
+    """Logs: ``min_stamps`` entries or more in a row, each a bare stamp then a few words.
+
+    A stamp after a grammatical word (« le 14/05 », "at 6:12") is the advisor writing; a date
+    and a time side by side are one stamp. An entry holds ``entry_words`` words (least, most);
+    the last one ends at a full stop or a line break.
+    """
+    tokens = [t for t in doc if not t.is_space or "\n" in t.text]
+    stamps: list[tuple[int, int]] = []  # (first, last) token of each bare stamp
+    for i, token in enumerate(tokens):
+        if not _STAMP.fullmatch(token.text):
+            continue
+        if stamps and stamps[-1][1] == i - 1:
+            stamps[-1] = (stamps[-1][0], i)
+        elif i == 0 or not tokens[i - 1].is_stop or tokens[i - 1].is_punct:
+            stamps.append((i, i))
+    least, most = rules.entry_words
+    logs: list[tuple[int, int]] = []
+    run: list[Token] = []  # the stamp of each entry of the log being read
+    for k, (first, last) in enumerate(stamps):
+        upto = stamps[k + 1][0] if k + 1 < len(stamps) else len(tokens)
+        entry = tokens[last + 1:upto]
+        if k + 1 < len(stamps) and least <= _words(entry) <= most:
+            run.append(tokens[first])  # the entry reaches the next stamp: the log goes on
+            continue
+        entry = _entry_end(entry, most)
+        if _words(entry) >= least:
+            run.append(tokens[first])
+        else:  # the log ended with the entry before this stamp
+            entry = [t for t in tokens[:first] if not t.is_space]
+        if len(run) >= rules.min_stamps:
+            logs.append((run[0].idx, entry[-1].idx + len(entry[-1].text)))
+        run = []
+    return logs
+
+
+def _words(tokens: Sequence[Token]) -> int:
+    return sum(1 for t in tokens if t.is_alpha)
+
+
+def _entry_end(tokens: Sequence[Token], most: int) -> Sequence[Token]:
+    """The last entry of a log: up to a full stop or a line break, at most ``most`` tokens."""
+    for k, token in enumerate(tokens):
+        if _ENTRY_END.fullmatch(token.text) or "\n" in token.text or k >= most:
+            return tokens[:k]
+    return tokens
+
+
+def _glued_pages(text: str, rules: RawPaste) -> list[tuple[int, int]]:
+    """A page copied whole: ``min_glued`` words on a line glued to the next block or more."""
+    pages = []
+    for line in re.finditer(r"[^\n]+", text):
+        glued = [m for m in re.finditer(r"\S+", line.group())
+                 if not m.group()[0].isupper() and not _ADDRESS.search(m.group())
+                 and _GLUE_POINT.search(m.group())]
+        if len(glued) >= rules.min_glued:
+            pages.append((line.start() + glued[0].start(), line.start() + glued[-1].end()))
+    return pages
+
+
+def _rows(text: str, rules: RawPaste) -> list[tuple[int, int]]:
+    """Table rows exported as text: ``min_row_fields`` fields joined by commas without spaces."""
+    fields = rules.min_row_fields - 1
+    return [m.span() for m in re.finditer(rf"[^\s,]+(?:,[^\s,]+){{{fields},}}", text)]
 
 
 def _one_value_each(line: Sequence[Token], kinds: list[str],

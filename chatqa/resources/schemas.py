@@ -961,6 +961,9 @@ class RawPaste(_Strict):
     tokens outnumber grammatical words by ``min_share`` of the window; a paste holds at least
     ``min_data`` data tokens. Grammatical words part two pastes, unless alone inside a name
     (« Crème de nuit »); an hour mark between two numbers (« 07 h 05 ») makes one time.
+    Logs (``min_stamps`` entries of ``entry_words`` words, each after a bare date or time),
+    ``min_glued`` glued words on a line and rows of ``min_row_fields`` comma-joined fields are
+    pastes whatever their words.
     """
 
     note: StrictStr = Field(min_length=1)
@@ -970,6 +973,10 @@ class RawPaste(_Strict):
     interface_words: Words = frozenset()
     address_words: Words = frozenset()
     hour_marks: Words = frozenset()
+    min_stamps: StrictInt = Field(default=3, ge=2)
+    entry_words: tuple[StrictInt, StrictInt] = (2, 25)
+    min_glued: StrictInt = Field(default=2, ge=1)
+    min_row_fields: StrictInt = Field(default=4, ge=3)
 
 
 class ClarityResource(_Strict):

@@ -96,6 +96,49 @@ def test_times_written_out_in_an_itinerary_are_no_paste(clarity, nlp_fr, make_co
     assert _pastes(clarity, nlp_fr, conv)[1] == []
 
 
+TRACKING = ("14/05 07:52 ROISSY CDG Votre colis est en cours d'acheminement 14/05 19:30 MITRY "
+            "MORY Votre colis est arrivé sur son site de distribution 15/05 09:11 SARCELLES "
+            "Votre colis est en cours de livraison")
+
+
+def test_a_tracking_history_is_a_paste_though_its_entries_are_sentences(clarity, nlp_fr,
+                                                                        make_conversation):
+    conv = make_conversation(("advisor", None, f"voici ce que je vois : {TRACKING}. Il arrive "
+                                               "donc aujourd'hui."))
+    assert _pastes(clarity, nlp_fr, conv)[1] == [TRACKING]
+
+
+def test_dates_the_advisor_writes_in_a_sentence_are_no_log(clarity, nlp_fr, make_conversation):
+    text = ("votre colis est parti le 14/05 à 07:52, il est arrivé au dépôt le 14/05 à 19:30 "
+            "et il sera livré le 15/05 dans la journée.")
+    conv = make_conversation(("advisor", None, text))
+    assert _pastes(clarity, nlp_fr, conv)[1] == []
+
+
+def test_a_page_whose_blocks_ran_together_is_a_paste(nlp_en, make_conversation):
+    text = ("Here's our info: Help Center Shipping International shipping Canada: 5–8 business "
+            "days, from $14.95Duties and taxes are calculated at checkoutWas this article "
+            "helpful?")
+    conv = make_conversation(("advisor", None, text))
+    found = _pastes(make_clarity("en"), nlp_en, conv)[1]
+    assert found == ["$14.95Duties and taxes are calculated at checkoutWas"]
+
+
+def test_brand_names_and_links_with_capitals_inside_are_not_glued_blocks(clarity, nlp_fr,
+                                                                         make_conversation):
+    text = ("rejoignez ParfumsMoinsCher sur https://www.facebook.com/ParfumsMoinsCher/ ou "
+            "payez avec PayPal depuis votre iPhone : https://amzn.to/NAYourOrders")
+    conv = make_conversation(("advisor", None, text))
+    assert _pastes(clarity, nlp_fr, conv)[1] == []
+
+
+def test_table_rows_exported_as_text_are_a_paste(nlp_en, make_conversation):
+    rows = ("invoice_id,issue_date,amount,status\nINV-10422,2024-01-15,480.00,overdue\n"
+            "INV-10587,2024-02-15,480.00,open")
+    conv = make_conversation(("advisor", None, f"Sure, from our billing export:\n{rows}"))
+    assert _pastes(make_clarity("en"), nlp_en, conv)[1] == [rows]
+
+
 def test_html_left_in_is_a_paste_from_its_first_tag(nlp_en, make_conversation):
     text = ("Hi! <p>To cancel, go to <b>My Account</b> &gt; <b>Subscriptions</b>.</p> "
             "Anything else?")
