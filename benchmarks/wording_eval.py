@@ -35,7 +35,7 @@ DEFAULT_SET = REPO / "benchmarks" / "data" / "wording_fr_en.jsonl"
 CODES = ("vocabulary.tic", "vocabulary.vague", "vocabulary.anglicism", "vocabulary.repetition",
          "vocabulary.word_repetition", "clarity.jargon", "clarity.shouting",
          "clarity.punctuation", "clarity.wall_of_text", "clarity.not_understood",
-         "clarity.raw_paste")
+         "clarity.raw_paste", "clarity.run_on")
 sys.path.insert(0, str(REPO))
 _CACHE: dict[str, tuple] = {}
 

@@ -11,8 +11,9 @@ Definitions (docs/clarity.md states them with the minimum tokens of each):
 * Findings in every advisor message (canned or not, said in their details): a wall of text (a
   message over ``wall_words`` words without a line break), jargon (an all-capitals term or code
   that is no common word, not public, not in the client's glossary, not explained where it is
-  first used and not first written by the customer), shouting (a common word in capitals), and
-  runs of « ? », « ! » or dots.
+  first used and not first written by the customer), shouting (a common word in capitals),
+  runs of « ? », « ! » or dots, raw pastes (``chatqa.analyzers.raw_paste``) and run-on
+  sentences (``chatqa.analyzers.run_on``; French: it needs the morphologizer).
 * In customer messages: the customer saying they did not understand the advisor's message just
   before theirs, asking what it means or asking for it again (``clarity.not_understood``; the
   span is the customer's words, ``details["advisor_message"]`` the message not understood).
@@ -41,6 +42,7 @@ from chatqa.analyzers.own_text import (
     is_long_word,
 )
 from chatqa.analyzers.raw_paste import pasted_spans
+from chatqa.analyzers.run_on import run_on_spans
 from chatqa.analyzers.vocabulary import zipf
 from chatqa.measures.readability import flesch, lix, syllables
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -70,7 +72,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 6
+    version: ClassVar[int] = 7
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -95,6 +97,9 @@ class ClarityAnalyzer:
         MetricSpec("raw_paste_messages", "conversation",
                    "Own messages holding text pasted raw from a tool or a page (a count; NaN "
                    "without an own message)."),
+        MetricSpec("run_on_sentences", "conversation",
+                   "Run-on sentences of the own text: clauses strung together with nothing to "
+                   "part them (a count; NaN without an own parsed message or a morphologizer)."),
         MetricSpec("one_word_replies", "conversation",
                    "Own messages of a single word (a count; NaN without an own message)."),
         MetricSpec("multi_question_messages", "conversation",
@@ -104,8 +109,9 @@ class ClarityAnalyzer:
                    "Own messages the customer said they did not understand (a count; NaN "
                    "without an own message)."),
         MetricSpec("clarity_issues_per_100_words", "conversation",
-                   "Walls of text, raw pastes, jargon, shouting, repeated punctuation and "
-                   "messages the customer did not understand, per 100 own words."),
+                   "Walls of text, raw pastes, run-on sentences, jargon, shouting, repeated "
+                   "punctuation and messages the customer did not understand, per 100 own "
+                   "words."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "clarity.wall_of_text": "A long message without a line break; the span is the message.",
@@ -114,6 +120,8 @@ class ClarityAnalyzer:
         "clarity.punctuation": "A run of « ? », « ! » or dots.",
         "clarity.raw_paste": "Text pasted as it came from a tool or a page (an order summary, "
                              "a product page, tracking lines, error output).",
+        "clarity.run_on": "A run-on sentence: clauses strung together with nothing to part "
+                          "them.",
         "clarity.not_understood": "The customer says they did not understand the advisor's "
                                   "message just before; the span is the customer's words.",
     }
@@ -153,7 +161,7 @@ class ClarityAnalyzer:
         own = [m for m in messages if not m.macro and m.doc is not None]
         findings = [*self._walls(messages), *self._jargon(conversation, messages),
                     *self._shouting(messages), *self._punctuation_runs(messages),
-                    *self._raw_pastes(messages),
+                    *self._raw_pastes(messages), *self._run_ons(messages),
                     *self._not_understood(conversation, messages)]
         sentences = [(m, s, w) for m in own for s, w in m.sentence_words if w]
         words = [w for _, _, ws in sentences for w in ws]
@@ -182,6 +190,10 @@ class ClarityAnalyzer:
             "raw_paste_messages": float(len({
                 f.message_index for f in findings if f.code == "clarity.raw_paste"
                 and not f.details["macro"]})) if own else NAN,
+            "run_on_sentences": float(sum(
+                1 for f in findings if f.code == "clarity.run_on" and not f.details["macro"]))
+            if own and self.rules.run_on and any(m.doc.has_annotation("MORPH") for m in own)
+            else NAN,
             "one_word_replies": float(sum(1 for m in own if len(m.words) == 1)) if own
             else NAN,
             "multi_question_messages": float(sum(  # « ?? » is one question, not two
@@ -304,6 +316,16 @@ class ClarityAnalyzer:
         return [finding(self.name, "clarity.raw_paste", m, start, end, Severity.MINOR, note=note)
                 for m in messages if m.doc is not None
                 for start, end in pasted_spans(m.doc, self.rules.raw_paste)]
+
+    def _run_ons(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
+        """Run-on sentences (``chatqa.analyzers.run_on``); none without the resource's rules."""
+        rules = self.rules.run_on
+        if rules is None:
+            return []
+        return [finding(self.name, "clarity.run_on", m, start, end, Severity.MINOR,
+                        note=rules.note)
+                for m in messages if m.doc is not None
+                for start, end in run_on_spans(m.doc, rules)]
 
     def _not_understood(self, conversation: Conversation,
                         messages: Sequence[AdvisorMessage]) -> list[Finding]:

@@ -979,6 +979,25 @@ class RawPaste(_Strict):
     min_row_fields: StrictInt = Field(default=4, ge=3)
 
 
+class RunOn(_Strict):
+    """``[run_on]``: run-on sentences (``analyzers/run_on``).
+
+    A written sentence (spaCy's, joined with the next where it ends on its line with none of
+    ``closing_marks``) of ``min_words`` words or more, one of whose stretches between
+    ``parting_marks`` holds ``min_clauses`` clauses or more (clauses led by ``that_words``
+    left out), or of ``long_words`` words and ``long_clauses`` clauses.
+    """
+
+    note: StrictStr = Field(min_length=1)
+    min_words: StrictInt = Field(ge=1)
+    min_clauses: StrictInt = Field(ge=2)
+    long_words: StrictInt = Field(ge=1)
+    long_clauses: StrictInt = Field(ge=2)
+    that_words: Words = frozenset()
+    parting_marks: Words
+    closing_marks: Words
+
+
 class ClarityResource(_Strict):
     """``resources/<lang>/clarity.toml``: thresholds and lists of the clarity analyzer."""
 
@@ -990,6 +1009,7 @@ class ClarityResource(_Strict):
     punctuation: Punctuation
     not_understood: NotUnderstood | None = None
     raw_paste: RawPaste
+    run_on: RunOn | None = None  # finite verbs come from a morphologizer: French only
 
 
 # --- shared resources ----------------------------------------------------------------------------

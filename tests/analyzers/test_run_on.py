@@ -1,0 +1,82 @@
+"""clarity.run_on: one written sentence chaining clauses with nothing to part them."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from chatqa.analyzers.base import ConversationContext
+from chatqa.analyzers.factories import make_clarity
+from chatqa.analyzers.run_on import written_sentences
+
+CHAINED = ("si le produit a une étoile rouge nous garantissons une livraison pour Noël si la "
+           "commande est passée avant le 16 décembre")
+
+
+@pytest.fixture(scope="module")
+def clarity():
+    return make_clarity("fr")
+
+
+def _run_ons(analyzer, nlp, conv, macros=frozenset()):
+    docs = tuple(nlp(m.text) for m in conv.messages)
+    analysis = analyzer.analyze_conversation(conv, ConversationContext(docs=docs,
+                                                                       macro_messages=macros))
+    return analysis, [f.text for f in analysis.findings if f.code == "clarity.run_on"]
+
+
+def test_clauses_chained_without_a_comma_are_a_run_on(clarity, nlp_fr, make_conversation):
+    conv = make_conversation(("advisor", None, f"Bonjour Madame. {CHAINED}. Bonne journée"))
+    assert _run_ons(clarity, nlp_fr, conv)[1] == [CHAINED + "."]
+
+
+@pytest.mark.parametrize("text", [
+    # as long, but its clauses parted by commas and a clear main clause first
+    "si le produit a une étoile rouge, nous garantissons une livraison pour Noël, à condition "
+    "que la commande soit passée avant le 16 décembre.",
+    # « que… et que… »: two complement clauses side by side, well built
+    "le coût des frais de port s'explique par le fait que nos produits sont expédiés depuis "
+    "les Etats-Unis et que nous faisons le choix d'une livraison avec numéro de suivi.",
+    # long by a product name and an address, one clause
+    "vous pouvez déposer le produit Eau de Parfum Intense Nuit Étoilée 100 ml au point relais "
+    "Pressing de la Gare 3 rue Sully 44000 Nantes jusqu'au 12 mars.",
+    # « mot de passe »: the tagger's verb « passe » has no subject
+    "afin de réinitialiser votre compte, je vous propose de remplacer votre mot de passe actuel "
+    "par un mot de passe provisoire que vous changerez ensuite.",
+])
+def test_long_well_built_sentences_are_no_run_on(clarity, nlp_fr, make_conversation, text):
+    conv = make_conversation(("advisor", None, text))
+    assert _run_ons(clarity, nlp_fr, conv)[1] == []
+
+
+def test_two_sentences_run_together_without_a_full_stop_are_one(nlp_fr):
+    doc = nlp_fr("c'est bien cela les frais augmentent à chaque fois mais nous avons décidé "
+                 "qu'ils seraient dégressifs malgré tout c'est ce que je vous ai expliqué")
+    assert len(written_sentences(doc, frozenset({".", "!", "?"}))) == 1
+
+
+def test_a_capital_after_a_missing_full_stop_starts_a_sentence(nlp_fr):
+    doc = nlp_fr("le colis est au relais 3 rue Sully 44000 Nantes Une fois le colis réceptionné "
+                 "nous procéderons au remboursement")
+    sentences = written_sentences(doc, frozenset({".", "!", "?"}))
+    assert [s.text.split()[0] for s in sentences][-1] == "Une"
+
+
+def test_run_ons_count_in_own_messages_only_and_cap_nothing_without_a_parse(
+        clarity, nlp_fr, make_conversation):
+    own = "Je regarde votre commande tout de suite, un instant s'il vous plaît."
+    conv = make_conversation(("advisor", None, own), ("advisor", None, CHAINED))
+    written, found = _run_ons(clarity, nlp_fr, conv)
+    canned, _ = _run_ons(clarity, nlp_fr, conv, frozenset({1}))
+    assert found == [CHAINED]
+    assert written.metrics["run_on_sentences"] == 1.0
+    assert canned.metrics["run_on_sentences"] == 0.0
+
+
+def test_no_run_on_count_without_a_morphologizer(nlp_en, make_conversation):
+    conv = make_conversation(("advisor", None, "if you order today we ship tomorrow if the "
+                                               "item is in stock and we email you when it "
+                                               "leaves our warehouse"))
+    analysis, found = _run_ons(make_clarity("en"), nlp_en, conv)
+    assert found == [] and math.isnan(analysis.metrics["run_on_sentences"])
