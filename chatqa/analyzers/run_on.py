@@ -71,9 +71,16 @@ def _runs_on(before: Span, after: Span, closing_marks: frozenset[str]) -> bool:
 
 
 def _stretches(sentence: Span, parting_marks: frozenset[str]) -> Iterator[list]:
+    """The parts of ``sentence`` between two parting marks.
+
+    A hyphen inside a word parts none (« c'est-à-dire », « dites-le »: spaCy cuts the « - » off
+    as a token of its own).
+    """
     stretch: list = []
+    text = sentence.doc.text
     for token in sentence:
-        if token.text in parting_marks:
+        if token.text in parting_marks and not (
+                token.text == "-" and token.idx and not text[token.idx - 1].isspace()):
             yield stretch
             stretch = []
         else:

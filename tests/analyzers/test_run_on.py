@@ -80,3 +80,10 @@ def test_no_run_on_count_without_a_morphologizer(nlp_en, make_conversation):
                                                "leaves our warehouse"))
     analysis, found = _run_ons(make_clarity("en"), nlp_en, conv)
     assert found == [] and math.isnan(analysis.metrics["run_on_sentences"])
+
+
+def test_a_hyphen_inside_a_word_parts_no_stretch(clarity, nlp_fr, make_conversation):
+    text = ("votre abonnement prend fin ce mois-ci donc vous serez débité du nouveau montant "
+            "le 28 si vous ne changez rien avant cette date")
+    conv = make_conversation(("advisor", None, text))
+    assert _run_ons(clarity, nlp_fr, conv)[1] == [text]
