@@ -60,6 +60,14 @@ _ADDRESS = re.compile(r"[/@#]|www\.", re.IGNORECASE)
 #: « 07:52 » (not « 14.95 », a price).
 _STAMP = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}"
                     r"|\d{1,2}:\d{2}(?::\d{2})?")
+#: A line of a record: a short label, a colon, a value (« ETAT : PLANIFIEE », "- id: wh_20931").
+_FIELD_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d_][^:\n]{0,30}?)[ \t]*:[ \t]*(\S[^\n]*)$",
+                         re.MULTILINE)
+#: A tool's code: a word with « _ » inside, letters and digits mixed, or four capitals or more.
+_CODE = re.compile(r"\w_\w|^(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{2,}$|^[A-ZÀ-Þ]{4,}$")
+#: Letters and digits that are no code: a time, an ordinal, a number and its unit (« 10h30 »,
+#: « 2e », « 48h », « 500ml »).
+_UNIT = re.compile(r"^\d+(?:[a-zà-ÿ]{1,3}\d*)$|^\d+(?:er|e|ème|ere|re|nd|st|rd|th)$", re.IGNORECASE)
 #: Where an entry of a log ends at the latest: a full stop or a line break.
 _ENTRY_END = re.compile(r"[.!?]|\n")
 
@@ -79,12 +87,10 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
         kinds = _one_value_each(line, [_kind(t, interface, address) for t in line],
                                 rules.hour_marks)
         parting.extend(line[k].idx for k in _writing(kinds))
-        markup = list(_MARKUP.finditer(doc.text[begin:end]))
-        if len(markup) >= 2:  # HTML left in: from its first tag or entity to its last
-            found.append((begin + markup[0].start(), begin + markup[-1].end()))
-        else:
+        if len(_MARKUP.findall(doc.text, begin, end)) < 2:  # else HTML, found below
             found.extend(_runs(line, kinds, rules))
-    found.extend(_logs(doc, rules) + _glued_pages(doc.text, rules) + _rows(doc.text, rules))
+    found.extend(_markup(doc.text) + _logs(doc, rules) + _glued_pages(doc.text, rules)
+                 + _rows(doc.text, rules) + _records(doc.text, rules))
     pastes: list[tuple[int, int]] = []
     for start, end in sorted(found):  # one paste goes on, over lines too, until the advisor writes
         if pastes and (start < pastes[-1][1]
@@ -93,6 +99,19 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
         else:
             pastes.append((start, end))
     return pastes
+
+
+def _markup(text: str) -> list[tuple[int, int]]:
+    """HTML left in: from the first tag or entity of a block to its last.
+
+    A block holds two tags or more, on one line or lines in a row (no blank line between two).
+    """
+    blocks: list[list[re.Match[str]]] = [[]]
+    for tag in _MARKUP.finditer(text):
+        if blocks[-1] and "\n\n" in text[blocks[-1][-1].end():tag.start()]:
+            blocks.append([])
+        blocks[-1].append(tag)
+    return [(block[0].start(), block[-1].end()) for block in blocks if len(block) >= 2]
 
 
 def _logs(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
@@ -153,6 +172,31 @@ def _glued_pages(text: str, rules: RawPaste) -> list[tuple[int, int]]:
         if len(glued) >= rules.min_glued:
             pages.append((line.start() + glued[0].start(), line.start() + glued[-1].end()))
     return pages
+
+
+def _records(text: str, rules: RawPaste) -> list[tuple[int, int]]:
+    """A record: lines in a row, each « label : value », holding the codes of a tool.
+
+    ``min_record_lines`` lines or more and ``min_record_codes`` distinct codes or more
+    (« ETAT : EN_ATTENTE », "claim_id: HRM-0417"). A summary the advisor lays out
+    (« Forfait Fibre Max : 39,99 € ») has plain labels and values: prices and dates are no
+    codes.
+    """
+    records, block = [], []
+    for line in _FIELD_LINE.finditer(text):
+        if block and text.count("\n", block[-1].end(), line.start()) != 1:
+            records.append(block)
+            block = []
+        block.append(line)
+    records.append(block)
+    found = []
+    for block in records:
+        codes = {word for line in block for word in re.split(r"[\s,;:()\[\]\"'.]+", line.group())
+                 if _CODE.search(word) and not _UNIT.match(word)}
+        if len(block) >= rules.min_record_lines and len(codes) >= rules.min_record_codes:
+            start = block[0].start() + len(block[0].group()) - len(block[0].group().lstrip())
+            found.append((start, block[-1].end()))
+    return found
 
 
 def _rows(text: str, rules: RawPaste) -> list[tuple[int, int]]:

@@ -977,6 +977,8 @@ class RawPaste(_Strict):
     entry_words: tuple[StrictInt, StrictInt] = (2, 25)
     min_glued: StrictInt = Field(default=2, ge=1)
     min_row_fields: StrictInt = Field(default=4, ge=3)
+    min_record_lines: StrictInt = Field(default=3, ge=2)
+    min_record_codes: StrictInt = Field(default=2, ge=1)
 
 
 class RunOn(_Strict):

@@ -139,6 +139,29 @@ def test_table_rows_exported_as_text_are_a_paste(nlp_en, make_conversation):
     assert _pastes(make_clarity("en"), nlp_en, conv)[1] == [rows]
 
 
+def test_a_record_one_field_per_line_is_a_paste(clarity, nlp_fr, make_conversation):
+    record = ("N° interv : 2024-DIJ-04412\nTYPE: FUITE_BRCHT_DOMAINE_PUBLIC\nPRIORITE: P2\n"
+              "EQUIPE: SECT_EST_3\nETAT: PLANIFIEE")
+    conv = make_conversation(("advisor", None, f"Voici la fiche :\n{record}\nJe vous rappelle."))
+    assert _pastes(clarity, nlp_fr, conv)[1] == [record]
+
+
+def test_a_summary_laid_out_with_plain_labels_is_no_record(clarity, nlp_fr, make_conversation):
+    text = ("Aller : mardi 8 octobre, Lyon 6 h 55 → Rome 8 h 35, vol V7 1423\n"
+            "Retour : samedi 12 octobre, Rome 20 h 10 → Lyon 21 h 55, vol V7 1424\n"
+            "Hôtel : Albergo del Sole, 4 nuits, petit-déjeuner inclus\n"
+            "Total : 1 188,00 € pour deux personnes")
+    conv = make_conversation(("advisor", None, text))
+    assert _pastes(clarity, nlp_fr, conv)[1] == []
+
+
+def test_html_over_several_lines_is_one_paste(clarity, nlp_fr, make_conversation):
+    html = ("<ul>\n<li>Appels émis : 2,99&nbsp;€/min</li>\n<li>SMS : 0,49&nbsp;€</li>\n</ul>\n"
+            '<p>Voir aussi : <a href="/tarifs">nos tarifs</a></p>')
+    conv = make_conversation(("advisor", None, f"voici la page :\n{html}"))
+    assert _pastes(clarity, nlp_fr, conv)[1] == [html]
+
+
 def test_html_left_in_is_a_paste_from_its_first_tag(nlp_en, make_conversation):
     text = ("Hi! <p>To cancel, go to <b>My Account</b> &gt; <b>Subscriptions</b>.</p> "
             "Anything else?")
