@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -312,20 +312,23 @@ class ClarityAnalyzer:
 
     def _raw_pastes(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
         """Text pasted raw from a tool or a page (``chatqa.analyzers.raw_paste``)."""
-        note = self.rules.raw_paste.note
-        return [finding(self.name, "clarity.raw_paste", m, start, end, Severity.MINOR, note=note)
-                for m in messages if m.doc is not None
-                for start, end in pasted_spans(m.doc, self.rules.raw_paste)]
+        rules = self.rules.raw_paste
+        return self._spans_found(messages, "clarity.raw_paste", rules.note,
+                                 lambda doc: pasted_spans(doc, rules))
 
     def _run_ons(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
         """Run-on sentences (``chatqa.analyzers.run_on``); none without the resource's rules."""
         rules = self.rules.run_on
         if rules is None:
             return []
-        return [finding(self.name, "clarity.run_on", m, start, end, Severity.MINOR,
-                        note=rules.note)
-                for m in messages if m.doc is not None
-                for start, end in run_on_spans(m.doc, rules)]
+        return self._spans_found(messages, "clarity.run_on", rules.note,
+                                 lambda doc: run_on_spans(doc, rules))
+
+    def _spans_found(self, messages: Sequence[AdvisorMessage], code: str, note: str,
+                     spans_of: Callable[[Doc], list[tuple[int, int]]]) -> list[Finding]:
+        """A finding of ``code`` for each span ``spans_of`` finds in a parsed advisor message."""
+        return [finding(self.name, code, m, start, end, Severity.MINOR, note=note)
+                for m in messages if m.doc is not None for start, end in spans_of(m.doc)]
 
     def _not_understood(self, conversation: Conversation,
                         messages: Sequence[AdvisorMessage]) -> list[Finding]:

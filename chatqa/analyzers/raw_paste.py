@@ -12,14 +12,15 @@ window; a run of such tokens with ``min_data`` data tokens or more is a paste, s
 first to its last data token. Pastes one after the other, on one line or on lines in a row,
 are one paste unless a grammatical word (the advisor writing) parts them; one alone inside a
 name, with a word or data on each side (« Crème de nuit », « Frais de port »), is the tool's.
-A time written out (« 07 h 05 ») is one value. A line with two HTML tags or more is a paste
-from its first tag to its last.
+A time written out (« 07 h 05 ») is one value.
 
-Three layouts are pastes whatever their words: a log (``min_stamps`` entries in a row, each a
-bare date or time, not after a grammatical word as « le 14/05 » is, then a few words: a
-tracking history), a page copied whole whose blocks ran together (``min_glued`` words glued
-to the next on a line: « momentDéposer », « 14.95Duties »), and table rows exported as text
-(``min_row_fields`` fields joined by commas without spaces).
+These layouts are pastes whatever their words: HTML left in (two tags or more, on lines in a
+row: from the first to the last); a log (``min_stamps`` entries in a row, each a bare date or
+time, not after a grammatical word as « le 14/05 » is, then a few words: a tracking history); a
+page copied whole whose blocks ran together (``min_glued`` words glued to the next on a line:
+« momentDéposer », « 14.95Duties »); table rows exported as text (``min_row_fields`` fields
+joined by commas without spaces); a record (``min_record_lines`` « label : value » lines in a
+row holding ``min_record_codes`` codes of a tool: « ETAT : EN_ATTENTE »).
 """
 
 from __future__ import annotations
@@ -61,13 +62,13 @@ _ADDRESS = re.compile(r"[/@#]|www\.", re.IGNORECASE)
 _STAMP = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}"
                     r"|\d{1,2}:\d{2}(?::\d{2})?")
 #: A line of a record: a short label, a colon, a value (« ETAT : PLANIFIEE », "- id: wh_20931").
-_FIELD_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d_][^:\n]{0,30}?)[ \t]*:[ \t]*(\S[^\n]*)$",
-                         re.MULTILINE)
+_FIELD_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d_][^:\n]{0,30}?)[ \t]*:[ \t]*"
+                         r"(?!//)(\S[^\n]*)$", re.MULTILINE)  # « https://… » is no label
 #: A tool's code: a word with « _ » inside, letters and digits mixed, or four capitals or more.
 _CODE = re.compile(r"\w_\w|^(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]{2,}$|^[A-ZÀ-Þ]{4,}$")
-#: Letters and digits that are no code: a time, an ordinal, a number and its unit (« 10h30 »,
-#: « 2e », « 48h », « 500ml »).
-_UNIT = re.compile(r"^\d+(?:[a-zà-ÿ]{1,3}\d*)$|^\d+(?:er|e|ème|ere|re|nd|st|rd|th)$", re.IGNORECASE)
+#: Letters and digits that are no code: a number and up to three letters, a time, an ordinal,
+#: a unit (« 10h30 », « 2e », « 3rd », « 48h », « 500ml »).
+_UNIT = re.compile(r"^\d+[a-zà-ÿ]{1,3}\d*$", re.IGNORECASE)
 #: Where an entry of a log ends at the latest: a full stop or a line break.
 _ENTRY_END = re.compile(r"[.!?]|\n")
 
