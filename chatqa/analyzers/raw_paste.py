@@ -55,6 +55,11 @@ _GLUED = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
 #: (« dédouanementDétails », « 14.95Duties », « %En »); not a brand (« ParfumsMoinsCher »,
 #: « iPhone »), which the caller leaves out by its capital first letter or its short start.
 _GLUE_POINT = re.compile(r"(?:[a-zà-ÿ]{3}|[\d€%$)])[A-ZÀ-Þ][a-zà-ÿ]")
+#: Markdown left in, three kinds: a heading at the start of a line, bold or italic words between
+#: stars, a link written [text](address).
+_MARKDOWN = (re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE),
+             re.compile(r"\*{1,2}[^*\s][^*\n]*\*{1,2}"),
+             re.compile(r"\[[^\]\n]+\]\((?:https?://|/)[^)\s]+\)"))
 #: A link, an e-mail address, a handle or a hashtag, whose capitals are their own.
 _ADDRESS = re.compile(r"[/@#]|www\.", re.IGNORECASE)
 #: A date or a clock time as a tool writes it: « 14/05 », « 11/03/2024 », « 2024-03-11 »,
@@ -103,16 +108,23 @@ def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
 
 
 def _markup(text: str) -> list[tuple[int, int]]:
-    """HTML left in: from the first tag or entity of a block to its last.
+    """HTML or Markdown left in: from its first mark to its last.
 
-    A block holds two tags or more, on one line or lines in a row (no blank line between two).
+    HTML: a block of two tags or entities or more, on one line or lines in a row (no blank
+    line between two). Markdown: two kinds of mark or more in the message (a heading, stars, a
+    link); stars alone are an advisor's emphasis.
     """
     blocks: list[list[re.Match[str]]] = [[]]
     for tag in _MARKUP.finditer(text):
         if blocks[-1] and "\n\n" in text[blocks[-1][-1].end():tag.start()]:
             blocks.append([])
         blocks[-1].append(tag)
-    return [(block[0].start(), block[-1].end()) for block in blocks if len(block) >= 2]
+    found = [(block[0].start(), block[-1].end()) for block in blocks if len(block) >= 2]
+    kinds = [list(mark.finditer(text)) for mark in _MARKDOWN]
+    marks = sorted((m.start(), m.end()) for kind in kinds for m in kind)
+    if sum(1 for kind in kinds if kind) >= 2:
+        found.append((marks[0][0], max(end for _, end in marks)))
+    return found
 
 
 def _logs(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:

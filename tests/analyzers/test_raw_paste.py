@@ -170,6 +170,15 @@ def test_html_left_in_is_a_paste_from_its_first_tag(nlp_en, make_conversation):
     assert found == ["<p>To cancel, go to <b>My Account</b> &gt; <b>Subscriptions</b>.</p>"]
 
 
+def test_markdown_left_in_is_a_paste_but_an_advisors_emphasis_is_none(nlp_en,
+                                                                       make_conversation):
+    article = ("## Cancelling an order\n\n**Sellers** may cancel before dispatch; a fee of "
+               "**£1.50** applies. See [account limits](https://help.example.com/limits)")
+    conv = make_conversation(("advisor", None, f"Here you go:\n{article}\nAnything else?"),
+                             ("advisor", None, "Please do **not** pay twice, it is **free**."))
+    assert _pastes(make_clarity("en"), nlp_en, conv)[1] == [article]
+
+
 def test_error_output_is_a_paste(nlp_en, make_conversation):
     conv = make_conversation(("advisor", None, "ERR_PAYMENT_DECLINED code=54 txn=55107 "
                                                "card=EXPIRED"))
