@@ -259,6 +259,11 @@ class Warnings(metaclass=ErrorsWithCodes):
         "{path} holds an evaluator's input ({rows} confirmation(s)); it was kept as {kept} and "
         "a new workbook written in its place. Read it back with read_confirmations({kept!r})."
     )
+    W006 = (
+        "{path}: canned replies counted with keys of version {found} (this chatqa makes version "
+        "{current}): a canned text whose key changed is read as the advisor's own. Count them "
+        "again: delete the file, or score with macros=None (`--macros none`) once."
+    )
     W101 = (
         "No spaCy pipeline with a parser is installed for {lang!r}; using a blank pipeline "
         "with a rule-based sentencizer. Analyzers that need a parse report NaN."

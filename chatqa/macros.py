@@ -12,7 +12,9 @@ anonymisation placeholders (``_Name1_``) and every word holding a digit (a date,
 order or parcel number) are one placeholder each, runs of spaces are one, and no space or
 punctuation is left at either end: a template filled in with another order's details is the
 same macro (« votre commande 4521 a été expédiée le 12/03 » and « … 8830 … le 02/04 »), and so
-are « Bonjour _Name2_ ! » and « bonjour _Name1_ ».
+are « Bonjour _Name2_ ! » and « bonjour _Name1_ ». A day number followed by a month name
+(``resources/macros.toml``) or by a placeholder is one slot too (« le 29 Avril », « le 14
+_Name2_ »).
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from chatqa.errors import ConfigError, Errors
+from chatqa.errors import ConfigError, Errors, Warnings
 from chatqa.model import Conversation, Role
+from chatqa.resources import load_shared_resource
 from chatqa.text import fold
 
 #: Conversations a text must appear in to be a macro, unless the grid says otherwise.
@@ -37,6 +42,8 @@ _SPACE_BEFORE = re.compile(r"\s+(?=[,.;:!?…])")
 _SPACES = re.compile(r"\s+")
 _EDGES = " \t\n.!?,;:…-–—'\"«»()"
 COLUMNS = ("key", "conversations", "source", "text")
+#: How keys are made: a table written with another version was counted on other keys.
+KEY_VERSION = 2
 #: The table's file beside the tables of a run.
 MACROS_FILE = "macros.csv"
 
@@ -45,7 +52,15 @@ def macro_key(text: str) -> str:
     """The normalised form of ``text`` that canned replies share (module docstring)."""
     folded = _PLACEHOLDER.sub("_x_", _LINK.sub("_l_", fold(text)))
     folded = _SPACE_BEFORE.sub("", _DIGIT_WORD.sub("0", folded))
+    folded = _dated().sub("0", folded)
     return _SPACES.sub(" ", folded).strip(_EDGES)
+
+
+@lru_cache(maxsize=1)
+def _dated() -> re.Pattern[str]:
+    """A slotted day number and the month name or placeholder after it (« 0 avril », « 0 _x_ »)."""
+    months = "|".join(sorted(map(re.escape, load_shared_resource("macros")["month_names"])))
+    return re.compile(rf"\b0 (?:{months}|_x_)(?!\w)")
 
 
 def _digest(key: str) -> str:
@@ -72,13 +87,16 @@ class MacroTable:
     """Canned replies by hashed key: in how many conversations each was seen, and an example.
 
     ``min_conversations`` is the threshold a counted text must reach; texts from a client's
-    library (``source = "library"``) are macros whatever their count.
+    library (``source = "library"``) are macros whatever their count. ``key_version`` is the
+    version of :func:`macro_key` its keys were made with (a table read from an older file keeps
+    its own, and says so when written again).
     """
 
     conversations: Mapping[str, int] = field(default_factory=dict)
     texts: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
     min_conversations: int = DEFAULT_MIN_CONVERSATIONS
+    key_version: int = KEY_VERSION
 
     def __post_init__(self) -> None:
         """Keep only the macros: counted texts below the threshold are dropped."""
@@ -145,7 +163,8 @@ class MacroTable:
                 sources[digest] = "library"
         return cls(counts, examples, sources,
                    min_conversations=base.min_conversations if base else
-                   DEFAULT_MIN_CONVERSATIONS)
+                   DEFAULT_MIN_CONVERSATIONS,
+                   key_version=base.key_version if base else KEY_VERSION)
 
     def updated(self, other: MacroTable) -> MacroTable:
         """This table with ``other``'s counts added (an appended archive's, say).
@@ -161,7 +180,8 @@ class MacroTable:
             examples.setdefault(key, other.texts.get(key, ""))
             if other.sources.get(key) == "library":
                 sources[key] = "library"
-        return MacroTable(counts, examples, sources, min_conversations=self.min_conversations)
+        return MacroTable(counts, examples, sources, min_conversations=self.min_conversations,
+                          key_version=self.key_version)
 
     # -- the file beside the tables ---------------------------------------------------------------
     def write_csv(self, path: str | Path) -> Path:
@@ -170,7 +190,8 @@ class MacroTable:
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow([*COLUMNS, f"min_conversations={self.min_conversations}"])
+            writer.writerow([*COLUMNS, f"min_conversations={self.min_conversations}",
+                             f"key_version={self.key_version}"])
             for key in self.conversations:
                 writer.writerow([key, self.conversations[key], self.sources[key],
                                  self.texts[key]])
@@ -185,9 +206,14 @@ class MacroTable:
             header = next(reader, [])
             threshold = next((int(h.split("=", 1)[1]) for h in header
                               if h.startswith("min_conversations=")), DEFAULT_MIN_CONVERSATIONS)
+            version = next((int(h.split("=", 1)[1]) for h in header
+                            if h.startswith("key_version=")), 1)
+            if version != KEY_VERSION:
+                warnings.warn(Warnings.W006.format(path=path, found=version,
+                                                   current=KEY_VERSION), stacklevel=2)
             rows = [r for r in reader if len(r) >= 4]
         return cls({r[0]: int(r[1]) for r in rows}, {r[0]: r[3] for r in rows},
-                   {r[0]: r[2] for r in rows}, min_conversations=threshold)
+                   {r[0]: r[2] for r in rows}, min_conversations=threshold, key_version=version)
 
     @classmethod
     def from_file(cls, path: str | Path) -> MacroTable:

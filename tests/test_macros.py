@@ -25,6 +25,14 @@ def test_macros_key_ignores_what_a_template_fills_in():
     assert macro_key("Je vérifie") != macro_key("Je vérifie votre commande")
 
 
+def test_macros_key_slots_a_date_written_with_its_month():
+    notice = "votre commande a été expédiée par nos services le {}. Elle arrive sous 10 jours."
+    keys = {macro_key(notice.format(d)) for d in ("29 Avril", "02 Novembre", "14 _Name2_",
+                                                   "1er mai")}
+    assert len(keys) == 1
+    assert macro_key("je vous rappelle le 29 avril") != macro_key("je vous rappelle le 29 avec")
+
+
 def _conv(make_conversation, i, *advisor):
     return make_conversation(("customer", None, "Bonjour"),
                              *(("advisor", None, t) for t in advisor), id=f"c{i}", language="fr")
@@ -55,6 +63,23 @@ def test_macros_csv_round_trip(tmp_path, make_conversation):
     convs = [_conv(make_conversation, i, CANNED) for i in range(3)]
     table = MacroTable.from_conversations(convs)
     assert MacroTable.read_csv(table.write_csv(tmp_path / MACROS_FILE)) == table
+
+
+def test_macros_a_table_counted_on_other_keys_warns(tmp_path, make_conversation):
+    path = MacroTable.from_conversations(
+        [_conv(make_conversation, i, CANNED) for i in range(3)]).write_csv(tmp_path / MACROS_FILE)
+    rows = path.read_text("utf-8").splitlines()
+    path.write_text("\n".join([rows[0].replace(",key_version=2", ""), *rows[1:]]), "utf-8")
+    with pytest.warns(UserWarning, match=r"\[W006\].*version 1"):
+        old = MacroTable.read_csv(path)
+    assert CANNED in old
+    with pytest.warns(UserWarning, match=r"\[W006\]"):  # written again, still version 1
+        assert MacroTable.read_csv(old.write_csv(tmp_path / "again.csv")) == old
+    with warnings.catch_warnings():  # counted again: this version's keys, no warning
+        warnings.simplefilter("error")
+        assert MacroTable.read_csv(MacroTable.from_conversations(
+            [_conv(make_conversation, i, CANNED) for i in range(3)]).write_csv(path)
+        ).conversations == old.conversations
 
 
 def _archive(tmp_path, n=3):

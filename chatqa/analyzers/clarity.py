@@ -192,7 +192,7 @@ class ClarityAnalyzer:
                 and not f.details["macro"]})) if own else NAN,
             "run_on_sentences": float(sum(
                 1 for f in findings if f.code == "clarity.run_on" and not f.details["macro"]))
-            if own and self.rules.run_on and any(m.doc.has_annotation("MORPH") for m in own)
+            if own and self.rules.run_on and any(m.doc.has_annotation("DEP") for m in own)
             else NAN,
             "one_word_replies": float(sum(1 for m in own if len(m.words) == 1)) if own
             else NAN,

@@ -1025,6 +1025,12 @@ class LanguageResource(_Strict):
     names: dict[Word, LanguageTag]
 
 
+class MacrosResource(_Strict):
+    """``resources/macros.toml``: how a canned reply's key is made (``chatqa/macros.py``)."""
+
+    month_names: Endings = Field(min_length=1)  # an ordered list: read back as written
+
+
 class RoleFlags(_Strict):
     """``[flags]`` of roles.toml."""
 
@@ -1104,6 +1110,7 @@ SCHEMAS: Mapping[str, type[_Strict]] = {
     "clarity": ClarityResource,
     "justification": JustificationResource,
     "language": LanguageResource,
+    "macros": MacrosResource,
     "roles": RolesResource,
     "redaction": RedactionResource,
 }
