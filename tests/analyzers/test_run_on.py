@@ -87,3 +87,13 @@ def test_a_hyphen_inside_a_word_parts_no_stretch(clarity, nlp_fr, make_conversat
             "le 28 si vous ne changez rien avant cette date")
     conv = make_conversation(("advisor", None, text))
     assert _run_ons(clarity, nlp_fr, conv)[1] == [text]
+
+
+def test_forty_words_and_four_clauses_are_a_run_on_commas_or_not(clarity, nlp_fr,
+                                                                 make_conversation):
+    text = ("pour que la prise en charge, qui se fait par le service après-vente du fabricant "
+            "puisque vous avez acheté l'appareil sur notre site, puisse être lancée sans que "
+            "vous ayez à avancer les frais, il faut que vous nous envoyiez la facture et une "
+            "photo du numéro de série.")
+    conv = make_conversation(("advisor", None, text))
+    assert _run_ons(clarity, nlp_fr, conv)[1] == [text]
