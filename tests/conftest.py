@@ -72,6 +72,18 @@ def _parse_time(value):
     return T0.replace(hour=h, minute=m, second=rest[0] if rest else 0)
 
 
+def analyze_with(analyzer, nlp, conversation, macros=frozenset()):
+    """A conversation analyzer's result on ``conversation`` parsed by ``nlp``.
+
+    ``macros``: the indexes of its canned messages.
+    """
+    from chatqa.analyzers.base import ConversationContext
+
+    docs = tuple(nlp(m.text) for m in conversation.messages)
+    return analyzer.analyze_conversation(conversation,
+                                         ConversationContext(docs=docs, macro_messages=macros))
+
+
 @pytest.fixture
 def make_conversation():
     """Build a Conversation from ``(role, time, text)`` tuples.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from conftest import analyze_with
 
-from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_clarity
 
 CART = ("Azzaro Pour Homme réf : 10436517/149633 45,99 € 2 496 91,98 € Total produits : 91,98 € "
@@ -17,9 +17,7 @@ def clarity():
 
 
 def _pastes(analyzer, nlp, conv, macros=frozenset()):
-    docs = tuple(nlp(m.text) for m in conv.messages)
-    analysis = analyzer.analyze_conversation(conv, ConversationContext(docs=docs,
-                                                                       macro_messages=macros))
+    analysis = analyze_with(analyzer, nlp, conv, macros)
     return analysis, [f.text for f in analysis.findings if f.code == "clarity.raw_paste"]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import analyze_with
 
-from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_clarity
 from chatqa.analyzers.run_on import written_sentences
 
@@ -20,9 +20,7 @@ def clarity():
 
 
 def _run_ons(analyzer, nlp, conv, macros=frozenset()):
-    docs = tuple(nlp(m.text) for m in conv.messages)
-    analysis = analyzer.analyze_conversation(conv, ConversationContext(docs=docs,
-                                                                       macro_messages=macros))
+    analysis = analyze_with(analyzer, nlp, conv, macros)
     return analysis, [f.text for f in analysis.findings if f.code == "clarity.run_on"]
 
 
