@@ -204,10 +204,9 @@ class MacroTable:
         with Path(path).open(encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh)
             header = next(reader, [])
-            threshold = next((int(h.split("=", 1)[1]) for h in header
-                              if h.startswith("min_conversations=")), DEFAULT_MIN_CONVERSATIONS)
-            version = next((int(h.split("=", 1)[1]) for h in header
-                            if h.startswith("key_version=")), 1)
+            settings = dict(h.split("=", 1) for h in header if "=" in h)
+            threshold = int(settings.get("min_conversations", DEFAULT_MIN_CONVERSATIONS))
+            version = int(settings.get("key_version", 1))  # files written before it: 1
             if version != KEY_VERSION:
                 warnings.warn(Warnings.W006.format(path=path, found=version,
                                                    current=KEY_VERSION), stacklevel=2)

@@ -72,6 +72,14 @@ def _parse_time(value):
     return T0.replace(hour=h, minute=m, second=rest[0] if rest else 0)
 
 
+@pytest.fixture(scope="session")
+def clarity():
+    """The French clarity analyzer as chatqa builds it, once for the session."""
+    from chatqa.analyzers.factories import make_clarity
+
+    return make_clarity("fr")
+
+
 def analyze_with(analyzer, nlp, conversation, macros=frozenset()):
     """A conversation analyzer's result on ``conversation`` parsed by ``nlp``.
 

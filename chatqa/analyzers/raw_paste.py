@@ -121,9 +121,9 @@ def _markup(text: str) -> list[tuple[int, int]]:
         blocks[-1].append(tag)
     found = [(block[0].start(), block[-1].end()) for block in blocks if len(block) >= 2]
     kinds = [list(mark.finditer(text)) for mark in _MARKDOWN]
-    marks = sorted((m.start(), m.end()) for kind in kinds for m in kind)
     if sum(1 for kind in kinds if kind) >= 2:
-        found.append((marks[0][0], max(end for _, end in marks)))
+        marks = [m for kind in kinds for m in kind]
+        found.append((min(m.start() for m in marks), max(m.end() for m in marks)))
     return found
 
 

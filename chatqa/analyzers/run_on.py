@@ -41,10 +41,11 @@ def run_on_spans(doc: Doc, rules: RunOn) -> list[tuple[int, int]]:
         words = sum(1 for t in sentence if t.is_alpha)
         if words < rules.min_words:
             continue
-        if (max(sum(1 for verb in _clauses(stretch) if not _that_clause(verb, rules.that_words))
+        clauses = _clauses(sentence)
+        strung = {v.i for v in clauses if not _that_clause(v, rules.that_words)}
+        if (max(sum(1 for t in stretch if t.i in strung)
                 for stretch in _stretches(sentence, rules.parting_marks)) >= rules.min_clauses
-                or (words >= rules.long_words
-                    and len(_clauses(sentence)) >= rules.long_clauses)):
+                or (words >= rules.long_words and len(clauses) >= rules.long_clauses)):
             last = next(t for t in reversed(sentence) if not t.is_space)
             found.append((sentence.start_char, last.idx + len(last.text)))
     return found

@@ -11,11 +11,6 @@ from chatqa.analyzers.factories import make_clarity
 from chatqa.errors import ConfigError
 
 
-@pytest.fixture(scope="module")
-def clarity():
-    return make_clarity("fr")
-
-
 def _run(analyzer, nlp, conv, macros=frozenset()):
     docs = tuple(nlp(m.text) for m in conv.messages)
     return analyzer.analyze_conversation(conv, ConversationContext(docs=docs,

@@ -11,11 +11,6 @@ CART = ("Azzaro Pour Homme réf : 10436517/149633 45,99 € 2 496 91,98 € Tota
         "Total réductions : -5,00 € Total frais de port : 15,98 € Total : 102,96 €")
 
 
-@pytest.fixture(scope="module")
-def clarity():
-    return make_clarity("fr")
-
-
 def _pastes(analyzer, nlp, conv, macros=frozenset()):
     analysis = analyze_with(analyzer, nlp, conv, macros)
     return analysis, [f.text for f in analysis.findings if f.code == "clarity.raw_paste"]

@@ -14,11 +14,6 @@ CHAINED = ("si le produit a une étoile rouge nous garantissons une livraison po
            "commande est passée avant le 16 décembre")
 
 
-@pytest.fixture(scope="module")
-def clarity():
-    return make_clarity("fr")
-
-
 def _run_ons(analyzer, nlp, conv, macros=frozenset()):
     analysis = analyze_with(analyzer, nlp, conv, macros)
     return analysis, [f.text for f in analysis.findings if f.code == "clarity.run_on"]
