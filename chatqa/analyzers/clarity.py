@@ -19,7 +19,7 @@ Definitions (docs/clarity.md states them with the minimum tokens of each):
   span is the customer's words, ``details["advisor_message"]`` the message not understood).
 
 Only the findings in the own text (for ``not_understood``: on an own advisor message) count in
-``clarity_issues_per_100_words``.
+``clarity_issues`` and ``clarity_issues_per_100_words``.
 """
 
 from __future__ import annotations
@@ -108,6 +108,10 @@ class ClarityAnalyzer:
         MetricSpec("not_understood_messages", "conversation",
                    "Own messages the customer said they did not understand (a count; NaN "
                    "without an own message)."),
+        MetricSpec("clarity_issues", "conversation",
+                   "Walls of text, raw pastes, run-on sentences, jargon, shouting, repeated "
+                   "punctuation and messages the customer did not understand, in the own text "
+                   "(a count; NaN under the minimum of own words, as the rate)."),
         MetricSpec("clarity_issues_per_100_words", "conversation",
                    "Walls of text, raw pastes, run-on sentences, jargon, shouting, repeated "
                    "punctuation and messages the customer did not understand, per 100 own "
@@ -201,6 +205,7 @@ class ClarityAnalyzer:
                                       if w and s.text.rstrip().endswith("?")) >= 2))
             if own else NAN,
             "not_understood_messages": float(len(lost)) if own else NAN,
+            "clarity_issues": float(issues) if n >= minimum.words else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
         }
         per_message = {}

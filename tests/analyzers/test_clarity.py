@@ -267,6 +267,18 @@ def test_clarity_not_understood_counts_only_after_own_text(clarity, nlp_fr, make
                 if f.code == "clarity.not_understood"] == [macro]
     assert canned.metrics["clarity_issues_per_100_words"] == 0.0
     assert written.metrics["clarity_issues_per_100_words"] > 0.0
+    assert (canned.metrics["clarity_issues"], written.metrics["clarity_issues"]) == (0.0, 1.0)
+
+
+def test_clarity_issues_count_and_rate_of_the_own_text(clarity, nlp_fr, make_conversation):
+    text = ("Votre commande est partie ce matin de notre entrepôt. Vous recevrez un e-mail avec "
+            "le lien de suivi. Le colis arrive chez vous sous trois jours ouvrés. Votre dossier "
+            "est noté PRX7 chez nous.")
+    metrics = _run(clarity, nlp_fr, make_conversation(("advisor", None, text))).metrics
+    assert metrics["clarity_issues"] == 1.0  # the unexplained « PRX7 »
+    assert metrics["clarity_issues_per_100_words"] == pytest.approx(100 / 34)  # 34 words
+    few = _run(clarity, nlp_fr, make_conversation(("advisor", None, "Code PRX7."))).metrics
+    assert math.isnan(few["clarity_issues"]) and math.isnan(few["clarity_issues_per_100_words"])
 
 
 def test_clarity_not_understood_in_english(nlp_en, make_conversation):

@@ -251,3 +251,14 @@ def test_grid_fr_chat_richesse_capped_by_passages_written_again(repeated, level)
                "repeated_passages": repeated}
     proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["richesse_vocabulaire"]
     assert proposal.level == level
+
+
+@pytest.mark.parametrize(("issues", "level"), [(0.0, "exceptionnel"), (1.0, "bon"), (2.0, "bon")])
+def test_grid_fr_chat_clarte_exceptionnel_only_without_a_clarity_fault(issues, level):
+    # one fault in 150 own words is under the rate's edge (0.67 per 100), yet not exceptionnel
+    metrics = {"own_words": 150.0, "clarity_issues": issues,
+               "clarity_issues_per_100_words": 100 * issues / 150, "sentence_words_mean": 12.0,
+               "lix_score": 35.0, "vocabulary_issues_per_100_words": 0.0,
+               "not_understood_messages": 0.0}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
+    assert proposal.level == level
