@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from chatqa.analyzers.own_text import words_of
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
@@ -38,7 +40,7 @@ def run_on_spans(doc: Doc, rules: RunOn) -> list[tuple[int, int]]:
         return []
     found = []
     for sentence in written_sentences(doc, rules.closing_marks):
-        words = sum(1 for t in sentence if t.is_alpha)
+        words = len(words_of(sentence))
         if words < rules.min_words:
             continue
         clauses = _clauses(sentence)

@@ -90,3 +90,11 @@ def test_forty_words_and_four_clauses_are_a_run_on_commas_or_not(clarity, nlp_fr
             "photo du numéro de série.")
     conv = make_conversation(("advisor", None, text))
     assert _run_ons(clarity, nlp_fr, conv)[1] == [text]
+
+
+def test_words_with_an_apostrophe_count_toward_the_length(clarity, nlp_fr, make_conversation):
+    # 20 words as clarity counts them (« n' » is one), 19 tokens of letters only
+    text = ("normalement je n'ai pas la possibilité de le faire mais je me renseigne pour savoir "
+            "qui est votre interlocuteur")
+    conv = make_conversation(("advisor", None, text))
+    assert _run_ons(clarity, nlp_fr, conv)[1] == [text]
