@@ -72,7 +72,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 9
+    version: ClassVar[int] = 10
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
