@@ -150,25 +150,54 @@ class VocabularyRules:
     tics: PatternSet
     vague: PatternSet
     anglicism: re.Pattern[str] | None
+    anglicism_forms: Mapping[str, str]
     stock: tuple[re.Pattern[str], ...]
     connectors: re.Pattern[str] | None
 
     @classmethod
     def from_resource(cls, data: VocabularyResource) -> VocabularyRules:
         """Compile a validated vocabulary resource."""
-        words = sorted(data.anglicisms.words, key=len, reverse=True)
-        anglicism = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])"
-                               ) if words else None
+        forms = data.anglicisms.forms()
+        words = sorted(forms, key=len, reverse=True)
+        # a whole word; a verb may carry its pronoun (« pluggez-la », « forwardez-moi »)
+        anglicism = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words))
+                               + r")(?!\w|-(?!(?:" + _CLITICS + r")\b))") if words else None
         return cls(
             data=data,
             tics=PatternSet.compile(data.tics.patterns),
             vague=PatternSet.compile(data.vague.patterns),
             anglicism=anglicism,
+            anglicism_forms=forms,
             stock=tuple(re.compile(_whole_phrase(p)) for p in data.repetition.phrases),
             connectors=re.compile("|".join(map(_whole_phrase, sorted(
                 data.connectors.phrases, key=len, reverse=True))))
             if data.connectors.phrases else None,
         )
+
+
+#: Pronouns joined to a verb by a hyphen (« pluggez-la »).
+_CLITICS = "le|la|les|lui|leur|moi|toi|nous|vous|en|y"
+
+#: A quoted stretch: an interface's label or a name the advisor quotes (« Settings »).
+_QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
+
+
+def _named(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` names something rather than being the advisor's wording.
+
+    Inside quotes (« cliquez sur « Settings » »), part of a link's path (« … fr / tracking »,
+    a link the anonymisation spaced out), or capitalised within a sentence (« le plan
+    Business », « Team Pro »); a word in capitals (« ASAP ») or opening a sentence is wording.
+    """
+    if any(q.start() < start and end <= q.end() for q in _QUOTED.finditer(text)):
+        return True
+    before = text[:start].rstrip()
+    if before.endswith("/"):
+        return True
+    word = text[start:end]
+    if word[:1].isupper() and not word.isupper():
+        return bool(before) and before[-1] not in ".!?:…\n"
+    return False
 
 
 def _whole_phrase(phrase: str) -> str:
@@ -186,7 +215,7 @@ class VocabularyAnalyzer:
 
     name: ClassVar[str] = "vocabulary"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("own_words", "conversation",
                    "Words the advisor wrote outside canned replies."),
@@ -285,13 +314,24 @@ class VocabularyAnalyzer:
                 out.append(finding(self.name, code, m, start, end, Severity.MINOR, note=note))
             if rules.anglicism is not None:
                 for match in rules.anglicism.finditer(m.folded):
+                    if _named(m.text, *match.span()) or self._in_english(m.folded, match):
+                        continue
                     f = finding(self.name, "vocabulary.anglicism", m, *match.span(),
                                 Severity.MINOR, note=data.anglicisms.note)
-                    out.append(replace(f, suggestion=data.anglicisms.words[match.group()]))
+                    out.append(replace(f, suggestion=rules.anglicism_forms[match.group()]))
         stock = {m.index: self._stock_phrases(m) for m in messages if not m.macro}
         out.extend(self._repetitions(messages, stock))
         out.extend(self._word_repetitions(messages, conversation, out, stock))
         return sorted(out, key=lambda f: (f.message_index, f.start, f.code))
+
+    def _in_english(self, folded: str, match: re.Match[str]) -> bool:
+        """Whether ``match`` stands in a sentence written in English (``[anglicisms]``)."""
+        data = self.rules.data.anglicisms
+        start = max(folded.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+        ends = [i for i in (folded.find(c, match.end()) for c in ".!?\n") if i >= 0]
+        around = folded[start:match.start()] + " " + folded[match.end():min(ends, default=None)]
+        return sum(1 for w in _LETTERS.findall(around)
+                   if w in data.english_words) >= data.english_sentence_words
 
     def _stock_phrases(self, message: AdvisorMessage) -> list[tuple[int, int, str]]:
         """``(start, end, phrase)`` of each stock phrase of ``message``, in order, no overlap.

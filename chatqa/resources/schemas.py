@@ -818,10 +818,39 @@ class VocabularyFrequency(_Strict):
 
 
 class Anglicisms(_Strict):
-    """``[anglicisms]``: folded word = the French word to use instead."""
+    """``[anglicisms]``: folded word = the French word to use instead.
+
+    ``verbs`` are franglais verbs by their folded infinitive in « -er » (« checker »): each is
+    found in every form its stem takes with ``verb_endings`` (« checke », « checkez »,
+    « checkerons »), the French verb as the suggestion.
+    """
 
     note: StrictStr = Field(min_length=1)
     words: dict[Word, StrictStr] = Field(default_factory=dict)
+    verbs: dict[Word, StrictStr] = Field(default_factory=dict)
+    verb_endings: tuple[Word, ...] = ()
+    #: a sentence holding this many of ``english_words`` (besides the match) is English, not
+    #: franglais: the advisor answering in English has no anglicism
+    english_words: frozenset[Word] = frozenset()
+    english_sentence_words: StrictInt = Field(default=2, ge=1)
+
+    @model_validator(mode="after")
+    def _verbs_end_in_er(self) -> Anglicisms:
+        if self.verbs and not self.verb_endings:
+            raise ValueError("verbs need verb_endings")
+        odd = sorted(v for v in self.verbs if not v.endswith("er") or len(v) < 4)
+        if odd:
+            raise ValueError(f"verbs must be infinitives in -er: {', '.join(odd)}")
+        return self
+
+    def forms(self) -> dict[str, str]:
+        """Every folded form to find, with its suggestion: the words, then each verb's forms."""
+        found = dict(self.words)
+        for infinitive, french in self.verbs.items():
+            stem = infinitive[:-2]
+            for ending in self.verb_endings:
+                found.setdefault(stem + ending, french)
+        return found
 
 
 class Repetition(_Strict):

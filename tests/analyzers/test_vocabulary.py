@@ -46,6 +46,36 @@ def test_vocabulary_anglicism_suggests_the_french_word(vocabulary, nlp_fr, make_
     assert ("vocabulary.anglicism", "checker", "vérifier") in found
 
 
+@pytest.mark.parametrize(("text", "span", "french"), [
+    ("Vous avez forwardé le mail hier ?", "forwardé", "transférer"),
+    ("Je checke et je reviens vers vous.", "checke", "vérifier"),
+    ("Débranchez la box puis pluggez-la à nouveau.", "pluggez", "brancher"),
+    ("Nous checkerons demain matin.", "checkerons", "vérifier"),
+    ("Répondez-moi ASAP s'il vous plaît.", "ASAP", "dès que possible"),
+    ("By the way, votre colis est parti.", "By the way", "au fait"),
+])
+def test_vocabulary_anglicism_verb_forms_and_phrases(vocabulary, nlp_fr, make_conversation,
+                                                     text, span, french):
+    found = _found(vocabulary, nlp_fr, make_conversation, text)
+    assert ("vocabulary.anglicism", span, french) in found
+
+
+@pytest.mark.parametrize("text", [
+    # an interface's label quoted, plan and brand names, a link's path spaced out
+    "Cliquez sur « Settings » puis sur « Forgot password? ».",
+    "Vous êtes sur le plan Business, la limite est de 50 comptes.",
+    "voici le lien : http : / / www. exemple. fr / tracking / 123",
+    # French words a franglais stem could make: « savez », « Go »
+    "Vous savez, le forfait inclut 10 Go par mois.",
+    # the advisor answering in English: English, not franglais
+    "the order has been validated, you will receive the tracking link by email.",
+])
+def test_vocabulary_no_anglicism_in_names_links_or_english(vocabulary, nlp_fr, make_conversation,
+                                                           text):
+    found = _found(vocabulary, nlp_fr, make_conversation, text)
+    assert [f for f in found if f[0] == "vocabulary.anglicism"] == []
+
+
 @pytest.mark.parametrize("text", [
     "Voilà le lien de suivi : https://suivi.exemple.fr",
     "Avez-vous besoin d'autre chose ?",

@@ -111,6 +111,8 @@ def test_resources_every_schema_forbids_extra_keys_and_is_frozen(model):
     ("language.toml", 'french = "fr"', 'french = "French"', r"names -> french: String should"),
     ("fr/clarity.toml", 'une)\\\\s*[\\"«]?\\\\s*(?P<term>', 'une)\\\\s*[\\"«]?\\\\s*(?P<t>',
      r"not_understood -> term_questions: a term question needs a group named `term`"),
+    ("fr/vocabulary.toml", 'checker = "vérifier"', 'check = "vérifier"',
+     r"anglicisms: verbs must be infinitives in -er: check"),
 ])
 def test_resources_a_typo_is_an_error_naming_file_and_key(tmp_path, resource, old, new, where):
     path = _edited(tmp_path, resource, old, new)
