@@ -72,7 +72,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 10
+    version: ClassVar[int] = 11
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -264,21 +264,63 @@ class ClarityAnalyzer:
             for t in doc:
                 term = t.text
                 if not self._token.match(term) or term.upper() in known \
-                        or zipf(term.lower(), self.lang) >= rules.common_zipf \
-                        or _in_capitals_run(t) \
-                        or {x.lower_ for x in doc[max(0, t.i - 2):t.i]} & rules.not_after:
-                    continue
+                        or (zipf(term.lower(), self.lang) >= rules.common_zipf
+                            and not self._capitalised_stop_word(t)) \
+                        or _in_capitals_run(t) or self._a_code_given(doc, t) \
+                        or sum(c.isdigit() for c in term) > rules.max_digits \
+                        or _end_of_a_word_in_capitals(t):
+                    continue  # a number or a reference; the end of « AUJOURD'HUI »
                 after = {x.lower_ for x in doc[t.i + 1:t.i + 1 + rules.window]}
                 before = {x.lower_ for x in doc[max(0, t.i - rules.window):t.i]}
                 apposition = (t.i + 2 < len(doc) and doc[t.i + 1].text == ","
                               and doc[t.i + 2].lower_ in rules.apposition_starts)
                 if after & rules.explained_by or before & rules.explained_after \
-                        or apposition or _in_brackets(t):
+                        or apposition or _in_brackets(t) or self._defined_later(t):
                     known.add(term.upper())  # explained here: known from now on
                     continue
                 out.append(finding(self.name, "clarity.jargon", m, t.idx, t.idx + len(term),
                                    Severity.MINOR, note=rules.note, term=term))
         return out
+
+    def _defined_later(self, token) -> bool:
+        """« le PDL du logement, c'est le point de livraison »: a definition a few words on.
+
+        A comma or a colon, then one of ``definition_starts``, within ``definition_window``
+        tokens after the term and in its sentence; or right after the term, one of
+        ``definition_verbs`` and a determiner (« la VRADE est la valeur… »).
+        """
+        rules = self.rules.jargon
+        end = min(token.i + 1 + rules.definition_window, token.sent.end)
+        following = token.doc[token.i + 1:end]
+        if len(following) > 1 and following[0].lower_ in rules.definition_verbs \
+                and following[1].lower_ in rules.apposition_starts:
+            return True  # « la VRADE est la valeur de remplacement… »
+        return any(a.text in {",", ":"} and b.lower_ in rules.definition_starts
+                   for a, b in zip(following, following[1:], strict=False))
+
+    def _capitalised_stop_word(self, token) -> bool:
+        """« votre CAR », « MES » alone in capitals: an acronym, not the common word.
+
+        A grammatical word too short to be shouting on its own, and not one written in capitals
+        to stress it (« PAS », « NE »: the shouting's emphasis words) or opening a name (« UN
+        jardin … », a shop's name: ``name_words``); « AVANT » is shouting.
+        """
+        shouting = self.rules.shouting
+        return self.rules.jargon.stop_word_acronyms and token.is_stop \
+            and len(token.text) < shouting.single_min_letters \
+            and token.lower_ not in shouting.emphasis_words \
+            and token.lower_ not in self.rules.jargon.name_words
+
+    def _a_code_given(self, doc, token) -> bool:
+        """Whether ``token`` is a code the customer is given (« code NOEL10 », « commande A12 »).
+
+        Not when a link word comes between: « le numéro de RMA », « le dossier du PNS » name a
+        kind of number or a service, which the customer has to know.
+        """
+        before = doc[max(0, token.i - 2):token.i]
+        rules = self.rules.jargon
+        return bool({x.lower_ for x in before} & rules.not_after) \
+            and not (before and before[-1].lower_ in rules.kind_links)
 
     def _shouting(self, messages: Sequence[AdvisorMessage]) -> list[Finding]:
         rules = self.rules.shouting
@@ -402,6 +444,15 @@ def _in_brackets(token) -> bool:
 def _capitals(text: str) -> bool:
     """A word in capitals, elided forms included (« N' », « DON'T »)."""
     return text.isupper() and all(c.isalpha() or c in "'’-" for c in text)
+
+
+def _end_of_a_word_in_capitals(token) -> bool:
+    """« HUI » of « AUJOURD'HUI »: glued to a word in capitals that ends in an apostrophe."""
+    if not token.i:
+        return False
+    before = token.doc[token.i - 1]
+    return (not before.whitespace_ and before.text[-1] in "'’" and len(before.text) > 2
+            and before.text[:-1].isupper())
 
 
 def _in_capitals_run(token) -> bool:

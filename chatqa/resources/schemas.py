@@ -934,6 +934,13 @@ class Jargon(_Strict):
     apposition_starts: Words = frozenset()
     public: Words = frozenset()
     not_after: Words = frozenset()
+    kind_links: Words = frozenset()
+    definition_window: StrictInt = Field(default=0, ge=0, le=30)
+    definition_starts: Words = frozenset()
+    definition_verbs: Words = frozenset()
+    max_digits: StrictInt = Field(default=6, ge=0)
+    stop_word_acronyms: StrictBool = False
+    name_words: Words = frozenset()
 
 
 class Shouting(_Strict):

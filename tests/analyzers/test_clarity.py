@@ -39,6 +39,28 @@ def test_clarity_jargon_unless_explained_or_the_customers(clarity, nlp_fr, make_
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == ["N2"]
 
 
+@pytest.mark.parametrize(("text", "terms"), [
+    # a grammatical word alone in capitals, too short to be shouting: an acronym
+    ("Votre mensualité a augmenté parce que votre CAR a été réévaluée.", ["CAR"]),
+    ("Vérifiez que le boîtier ONT est allumé.", ["ONT"]),
+    # « numéro de », « dossier du »: the term names a kind of number or a service
+    ("Notez bien le numéro de RMA sur le bon joint.", ["RMA"]),
+    # a code given to the customer, an emphasis, a name in capitals: none
+    ("Utilisez le code promo NOEL10 dans votre panier.", []),
+    ("La demande doit être faite AVANT le 30 juin, pas après.", []),
+    ("Votre colis est au relais suivant : UN jardin _Name4_ 202 AVENUE JEAN JAURES.", []),
+    # defined a few words on, a reference of three digits, the end of « AUJOURD'HUI »
+    ("Il me faut le PDL du logement, c'est le point de livraison sur le compteur.", []),
+    ("La VRADE est la valeur de remplacement à dire d'expert.", []),
+    ("Je vous replace sur le AF1236 de 18h40 sans frais.", []),
+    ("Je relance l'équipe AUJOURD'HUI même pour votre dossier.", []),
+])
+def test_clarity_jargon_short_capitals_and_kinds_of_codes(clarity, nlp_fr, make_conversation,
+                                                          text, terms):
+    conv = make_conversation(("advisor", None, text))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
+
+
 def test_clarity_glossary_terms_are_no_jargon(nlp_fr, make_conversation, tmp_path):
     glossary = tmp_path / "glossary.txt"
     glossary.write_text("N2 = second niveau du support\n# comment\n", "utf-8")
