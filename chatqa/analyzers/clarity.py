@@ -263,7 +263,10 @@ class ClarityAnalyzer:
                 continue  # a bare code sent on its own is an answer, not a sentence to decode
             for t in doc:
                 term = t.text
-                if not self._token.match(term) or term.upper() in known \
+                error_code = self._error_code(t)
+                if error_code and term.upper() not in known:
+                    pass  # « refusé avec le code 05 »: the customer cannot read it
+                elif not self._token.match(term) or term.upper() in known \
                         or (zipf(term.lower(), self.lang) >= rules.common_zipf
                             and not self._capitalised_stop_word(t)) \
                         or _in_capitals_run(t) or self._a_code_given(doc, t) \
@@ -278,9 +281,27 @@ class ClarityAnalyzer:
                         or apposition or _in_brackets(t) or self._defined_later(t):
                     known.add(term.upper())  # explained here: known from now on
                     continue
-                out.append(finding(self.name, "clarity.jargon", m, t.idx, t.idx + len(term),
+                # a code of digits alone reads with its word (« code 05 »)
+                start = doc[t.i - 1].idx if error_code and term.isdigit() else t.idx
+                out.append(finding(self.name, "clarity.jargon", m, start, t.idx + len(term),
                                    Severity.MINOR, note=rules.note, term=term))
         return out
+
+    def _error_code(self, token) -> bool:
+        """« un refus avec le code 05 », « rejeté, motif MD01 »: a code of a refusal or an error.
+
+        Right after one of ``error_code_words``, holding a digit, in a sentence that speaks of
+        a refusal or an error (``error_words``); a code of digits alone is spanned with its
+        word (« code 05 »). A code the customer is given (« code NOEL10 ») has no such word
+        around it.
+        """
+        rules = self.rules.jargon
+        if not token.i or token.doc[token.i - 1].lower_ not in rules.error_code_words:
+            return False
+        text = token.text
+        return (any(c.isdigit() for c in text) and len(text) <= 8
+                and _CODE.fullmatch(text) is not None
+                and any(fold(x.text) in rules.error_words for x in token.sent))
 
     def _defined_later(self, token) -> bool:
         """« le PDL du logement, c'est le point de livraison »: a definition a few words on.
@@ -444,6 +465,10 @@ def _in_brackets(token) -> bool:
 def _capitals(text: str) -> bool:
     """A word in capitals, elided forms included (« N' », « DON'T »)."""
     return text.isupper() and all(c.isalpha() or c in "'’-" for c in text)
+
+
+#: What a refusal or error code looks like: digits and capitals, a hyphen inside.
+_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)?")
 
 
 def _end_of_a_word_in_capitals(token) -> bool:

@@ -939,6 +939,8 @@ class Jargon(_Strict):
     definition_starts: Words = frozenset()
     definition_verbs: Words = frozenset()
     max_digits: StrictInt = Field(default=6, ge=0)
+    error_code_words: Words = frozenset()
+    error_words: Words = frozenset()
     stop_word_acronyms: StrictBool = False
     name_words: Words = frozenset()
 

@@ -54,6 +54,10 @@ def test_clarity_jargon_unless_explained_or_the_customers(clarity, nlp_fr, make_
     ("La VRADE est la valeur de remplacement à dire d'expert.", []),
     ("Je vous replace sur le AF1236 de 18h40 sans frais.", []),
     ("Je relance l'équipe AUJOURD'HUI même pour votre dossier.", []),
+    # the code of a refusal or an error, digits alone with their word; a code given is none
+    ("Je vois un refus avec le code 05 sur votre carte ce matin.", ["code 05"]),
+    ("Le virement a été rejeté par sa banque avec le code AC04.", ["AC04"]),
+    ("Votre code NOEL10 vous donne dix euros de remise sur la commande.", []),
 ])
 def test_clarity_jargon_short_capitals_and_kinds_of_codes(clarity, nlp_fr, make_conversation,
                                                           text, terms):
