@@ -263,16 +263,9 @@ class ClarityAnalyzer:
                 continue  # a bare code sent on its own is an answer, not a sentence to decode
             for t in doc:
                 term = t.text
-                error_code = self._error_code(t)
-                if error_code and term.upper() not in known:
-                    pass  # « refusé avec le code 05 »: the customer cannot read it
-                elif not self._token.match(term) or term.upper() in known \
-                        or (zipf(term.lower(), self.lang) >= rules.common_zipf
-                            and not self._capitalised_stop_word(t)) \
-                        or _in_capitals_run(t) or self._a_code_given(doc, t) \
-                        or sum(c.isdigit() for c in term) > rules.max_digits \
-                        or _end_of_a_word_in_capitals(t):
-                    continue  # a number or a reference; the end of « AUJOURD'HUI »
+                error_code = self._error_code(t)  # « refusé avec le code 05 »
+                if term.upper() in known or not (error_code or self._looks_like_jargon(t)):
+                    continue
                 after = {x.lower_ for x in doc[t.i + 1:t.i + 1 + rules.window]}
                 before = {x.lower_ for x in doc[max(0, t.i - rules.window):t.i]}
                 apposition = (t.i + 2 < len(doc) and doc[t.i + 1].text == ","
@@ -286,6 +279,16 @@ class ClarityAnalyzer:
                 out.append(finding(self.name, "clarity.jargon", m, start, t.idx + len(term),
                                    Severity.MINOR, note=rules.note, term=term))
         return out
+
+    def _looks_like_jargon(self, token) -> bool:
+        """A term in capitals or digits that is no common word, name, code given or number."""
+        term, rules = token.text, self.rules.jargon
+        return bool(self._token.match(term)) \
+            and (zipf(term.lower(), self.lang) < rules.common_zipf
+                 or self._capitalised_stop_word(token)) \
+            and not (_in_capitals_run(token) or self._a_code_given(token.doc, token)
+                     or sum(c.isdigit() for c in term) > rules.max_digits
+                     or _end_of_a_word_in_capitals(token))  # a reference; « AUJOURD'HUI »
 
     def _error_code(self, token) -> bool:
         """« un refus avec le code 05 », « rejeté, motif MD01 »: a code of a refusal or an error.
