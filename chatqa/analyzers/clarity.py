@@ -286,7 +286,7 @@ class ClarityAnalyzer:
         return bool(self._token.match(term)) \
             and (zipf(term.lower(), self.lang) < rules.common_zipf
                  or self._capitalised_stop_word(token)) \
-            and not (_in_capitals_run(token) or self._a_code_given(token.doc, token)
+            and not (_in_capitals_run(token) or self._a_code_given(token)
                      or sum(c.isdigit() for c in term) > rules.max_digits
                      or _end_of_a_word_in_capitals(token))  # a reference; « AUJOURD'HUI »
 
@@ -335,13 +335,13 @@ class ClarityAnalyzer:
             and token.lower_ not in shouting.emphasis_words \
             and token.lower_ not in self.rules.jargon.name_words
 
-    def _a_code_given(self, doc, token) -> bool:
+    def _a_code_given(self, token) -> bool:
         """Whether ``token`` is a code the customer is given (« code NOEL10 », « commande A12 »).
 
         Not when a link word comes between: « le numéro de RMA », « le dossier du PNS » name a
         kind of number or a service, which the customer has to know.
         """
-        before = doc[max(0, token.i - 2):token.i]
+        before = token.doc[max(0, token.i - 2):token.i]
         rules = self.rules.jargon
         return bool({x.lower_ for x in before} & rules.not_after) \
             and not (before and before[-1].lower_ in rules.kind_links)
