@@ -72,7 +72,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 11
+    version: ClassVar[int] = 12
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -138,6 +138,8 @@ class ClarityAnalyzer:
     _punctuation: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
     _lost: PatternSet = field(default=None, init=False, repr=False, compare=False)
     _term_questions: PatternSet = field(default=None, init=False, repr=False, compare=False)
+    _trade_terms: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
+    _hyphen_code: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Read the glossary (E201 when it is no readable file) and compile the patterns."""
@@ -150,7 +152,10 @@ class ClarityAnalyzer:
                      .splitlines())
             known |= {t.split("=", 1)[0].strip().upper() for t in terms if t}
         object.__setattr__(self, "_known", frozenset(known))
-        object.__setattr__(self, "_token", re.compile(self.rules.jargon.token))
+        jargon = self.rules.jargon
+        object.__setattr__(self, "_token", re.compile(jargon.token))
+        object.__setattr__(self, "_trade_terms", _words_pattern(jargon.trade_terms))
+        object.__setattr__(self, "_hyphen_code", re.compile(jargon.hyphen_code or "(?!)"))
         object.__setattr__(self, "_punctuation", re.compile(self.rules.punctuation.pattern))
         lost = self.rules.not_understood
         if lost is not None:
@@ -254,57 +259,110 @@ class ClarityAnalyzer:
         for i, message in enumerate(conversation.messages):
             if message.role is Role.CUSTOMER:
                 known.update(w.strip(".,;:!?()«»\"'").upper() for w in message.text.split())
+                known.update(fold(t) for t in self._trade_terms.findall(fold(message.text)))
                 continue
             m = by_index.get(i)
             if m is None or m.doc is None:
                 continue
-            doc = m.doc
             if len(m.words) < 3:
                 continue  # a bare code sent on its own is an answer, not a sentence to decode
-            for t in doc:
-                term = t.text
-                error_code = self._error_code(t)  # « refusé avec le code 05 »
-                if term.upper() in known or not (error_code or self._looks_like_jargon(t)):
+            for first, last, start, key in self._jargon_candidates(m):
+                if key in known:
                     continue
-                after = {x.lower_ for x in doc[t.i + 1:t.i + 1 + rules.window]}
-                before = {x.lower_ for x in doc[max(0, t.i - rules.window):t.i]}
-                apposition = (t.i + 2 < len(doc) and doc[t.i + 1].text == ","
-                              and doc[t.i + 2].lower_ in rules.apposition_starts)
-                if after & rules.explained_by or before & rules.explained_after \
-                        or apposition or _in_brackets(t) or self._defined_later(t):
-                    known.add(term.upper())  # explained here: known from now on
+                if self._explained(first, last):
+                    known.add(key)  # explained here: known from now on
                     continue
-                # a code of digits alone reads with its word (« code 05 »)
-                start = doc[t.i - 1].idx if error_code and term.isdigit() else t.idx
-                out.append(finding(self.name, "clarity.jargon", m, start, t.idx + len(term),
-                                   Severity.MINOR, note=rules.note, term=term))
+                out.append(finding(self.name, "clarity.jargon", m, start,
+                                   last.idx + len(last.text), Severity.MINOR, note=rules.note,
+                                   term=m.text[start:last.idx + len(last.text)]))
         return out
+
+    def _jargon_candidates(self, message: AdvisorMessage):
+        """``(first token, last token, start offset, key)`` of each term that may be jargon.
+
+        A trade term of the list (« jarretière », « plafond glissant »), a hyphenated code
+        (« AUTH-403 », « PEND-FRD ») and a term in capitals or the code of a refusal; the key
+        is what makes it known (its capitals, or its folded words).
+        """
+        doc, covered = message.doc, set()
+        terms = [(m.span(), fold(m.group()), False)
+                 for m in self._trade_terms.finditer(message.folded)]
+        codes = [(m.span(), m.group(), True) for m in self._hyphen_code.finditer(message.text)
+                 if self._looks_like_a_code(m.group())]
+        for (start, end), key, code in sorted(terms + codes):
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or covered.intersection(range(span.start, span.end)) \
+                    or code and (self._a_code_given(span[0]) or _capitals_around(span)):
+                continue  # a code given (« dossier RMA-7788 »), a line in capitals
+            covered.update(range(span.start, span.end))
+            yield span[0], span[-1], start, key
+        for t in doc:
+            if t.i in covered:
+                continue
+            code = self._error_code(t)  # « refusé avec le code 05 », « motif 12 »
+            if code or self._looks_like_jargon(t):
+                # a code of digits alone reads with its word (« code 05 »)
+                first = doc[t.i - 1] if code and t.text.isdigit() else t
+                yield first, t, first.idx, t.text.upper()
+
+    def _explained(self, first, last) -> bool:
+        """Whether the term from ``first`` to ``last`` is explained where it stands.
+
+        A cue just after it (« (», « c'est-à-dire »), a naming word just before (« on
+        l'appelle »), an apposition, brackets around it or a definition a few words on.
+        """
+        rules, doc = self.rules.jargon, first.doc
+        after = {x.lower_ for x in doc[last.i + 1:last.i + 1 + rules.window]}
+        before = {x.lower_ for x in doc[max(0, first.i - rules.window):first.i]}
+        apposition = (last.i + 2 < len(doc) and doc[last.i + 1].text == ","
+                      and doc[last.i + 2].lower_ in rules.apposition_starts)
+        return bool(after & rules.explained_by or before & rules.explained_after) \
+            or apposition or _in_brackets(first) or self._defined_later(last)
+
+    def _looks_like_a_code(self, code: str) -> bool:
+        """Whether ``code`` is an internal code in capitals (« AUTH-403 », « VALID-KO »).
+
+        Its first part is no common word (« SAINT-DENIS », « PEUT-ÊTRE ») and no public
+        acronym (« SMS-PRO »).
+        """
+        head = code.split("-", 1)[0]
+        return head not in self._known and not self._common(head)
+
+    def _common(self, term: str) -> bool:
+        """Whether ``term`` is a common word of the language (a Zipf of ``common_zipf``)."""
+        return zipf(term.lower(), self.lang) >= self.rules.jargon.common_zipf
 
     def _looks_like_jargon(self, token) -> bool:
         """A term in capitals or digits that is no common word, name, code given or number."""
         term, rules = token.text, self.rules.jargon
         return bool(self._token.match(term)) \
-            and (zipf(term.lower(), self.lang) < rules.common_zipf
+            and (not self._common(term)
                  or self._capitalised_stop_word(token)) \
             and not (_in_capitals_run(token) or self._a_code_given(token)
                      or sum(c.isdigit() for c in term) > rules.max_digits
                      or _end_of_a_word_in_capitals(token))  # a reference; « AUJOURD'HUI »
 
     def _error_code(self, token) -> bool:
-        """« un refus avec le code 05 », « rejeté, motif MD01 »: a code of a refusal or an error.
+        """« un refus avec le code 05 », « rejeté, motif MD01 », « motif 12 »: a reason code.
 
         Right after one of ``error_code_words``, holding a digit, in a sentence that speaks of
-        a refusal or an error (``error_words``); a code of digits alone is spanned with its
-        word (« code 05 »). A code the customer is given (« code NOEL10 ») has no such word
-        around it.
+        a refusal or an error (``error_words``); or right after one of ``reason_code_words``
+        and counting no noun after it (« motif 12 », not « des cas 10 jours »). A code of
+        digits alone is spanned with its word (« code 05 »). A code the customer is given
+        (« code NOEL10 ») has no such word around it.
         """
         rules = self.rules.jargon
-        if not token.i or token.doc[token.i - 1].lower_ not in rules.error_code_words:
+        if not token.i:
             return False
-        text = token.text
-        return (any(c.isdigit() for c in text) and len(text) <= 8
-                and _CODE.fullmatch(text) is not None
-                and any(fold(x.text) in rules.error_words for x in token.sent))
+        word, text = token.doc[token.i - 1].lower_, token.text
+        if word not in rules.reason_code_words and word not in rules.error_code_words \
+                or not (any(c.isdigit() for c in text) and len(text) <= 8
+                        and _CODE.fullmatch(text) is not None):
+            return False
+        if word in rules.reason_code_words:
+            after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+            return after is None or after.pos_ not in {"NOUN", "PROPN"}
+        return any(fold(x.text) in rules.error_words for x in token.sent)
 
     def _defined_later(self, token) -> bool:
         """« le PDL du logement, c'est le point de livraison »: a definition a few words on.
@@ -439,6 +497,12 @@ class ClarityAnalyzer:
         return spans
 
 
+def _words_pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    """One search for ``terms`` as whole words in folded text (the longest first)."""
+    alternatives = "|".join(re.escape(fold(t)) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])" if terms else "(?!)")
+
+
 def _joined(spans: Sequence[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     """Ordered, disjoint ``spans`` of ``text`` with those only spaces apart made one.
 
@@ -481,6 +545,13 @@ def _end_of_a_word_in_capitals(token) -> bool:
     before = token.doc[token.i - 1]
     return (not before.whitespace_ and before.text[-1] in "'’" and len(before.text) > 2
             and before.text[:-1].isupper())
+
+
+def _capitals_around(span) -> bool:
+    """Whether a word in capitals stands right before or after ``span`` (a name, a heading)."""
+    doc = span.doc
+    return any(0 <= j < len(doc) and doc[j].is_upper and doc[j].is_alpha and len(doc[j]) > 1
+               for j in (span.start - 1, span.end))
 
 
 def _in_capitals_run(token) -> bool:

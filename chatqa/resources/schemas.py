@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from chatqa.model import Role
+from chatqa.text import fold
 from chatqa.validation import PathError
 
 
@@ -941,8 +942,23 @@ class Jargon(_Strict):
     max_digits: StrictInt = Field(default=6, ge=0)
     error_code_words: Words = frozenset()
     error_words: Words = frozenset()
+    reason_code_words: Words = frozenset()
+    trade_terms: tuple[StrictStr, ...] = ()
+    hyphen_code: Regex | None = None
     stop_word_acronyms: StrictBool = False
     name_words: Words = frozenset()
+
+    @field_validator("trade_terms")
+    @classmethod
+    def _terms_once(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
+        seen: dict[str, str] = {}
+        for term in terms:
+            if not term.strip() or term != term.strip():
+                raise ValueError(f"a trade term is words without spaces around: {term!r}")
+            if fold(term) in seen:
+                raise ValueError(f"{term!r} is listed twice (as {seen[fold(term)]!r})")
+            seen[fold(term)] = term
+        return terms
 
 
 class Shouting(_Strict):

@@ -65,6 +65,42 @@ def test_clarity_jargon_short_capitals_and_kinds_of_codes(clarity, nlp_fr, make_
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
 
 
+@pytest.mark.parametrize(("text", "terms"), [
+    # a trade term of the list, whatever its case and accents, one span for its words
+    ("Le souci vient sûrement de la jarretière dans l'armoire de rue.", ["jarretière"]),
+    ("Votre carte a un PLAFOND glissant de mille euros sur trente jours.",
+     ["PLAFOND glissant"]),
+    ("La commande est en backorder chez le fournisseur depuis lundi.", ["backorder"]),
+    # explained where first used: no jargon
+    ("Il y a un no-show, c'est-à-dire que vous ne vous êtes pas présenté.", []),
+    ("Le montant dépend de la vétusté (l'usure du bien) au jour du sinistre.", []),
+    # a hyphenated code, one token or three; a reference or a common word is none
+    ("Le serveur renvoie une erreur AUTH-403 sur votre compte ce matin.", ["AUTH-403"]),
+    ("Votre demande est partie dans la file VALID-KO hier soir.", ["VALID-KO"]),
+    ("La commande CMD-8851-FR attend encore un article au dépôt.", []),
+    ("Le magasin de SAINT-DENIS a votre article en stock.", []),
+    ("Le certificat pour le véhicule FG-482-KT est édité sous cinq jours.", []),
+    # a number after « motif » or « cas » is a reason code, unless it counts a noun
+    ("Le colis est revenu au dépôt hier soir, motif 12, je fais une enquête.", ["motif 12"]),
+    ("Dans la plupart des cas 10 jours suffisent pour le remboursement.", []),
+    # a gate or a platform is read out to the customer
+    ("Présentez-vous à l'embarquement à 18h10 porte F32 avec votre carte.", []),
+])
+def test_clarity_jargon_trade_terms_and_hyphenated_codes(clarity, nlp_fr, make_conversation,
+                                                         text, terms):
+    conv = make_conversation(("advisor", None, text))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
+
+
+def test_clarity_trade_term_the_customer_wrote_first_is_no_jargon(clarity, nlp_fr,
+                                                                   make_conversation):
+    conv = make_conversation(
+        ("customer", None, "Ma banque parle d'un Chargeback, c'est possible ?"),
+        ("advisor", None, "Oui, le chargeback se demande auprès de votre banque."),
+        ("advisor", None, "Un rollback de la mise à jour est prévu ce soir."))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == ["rollback"]
+
+
 def test_clarity_glossary_terms_are_no_jargon(nlp_fr, make_conversation, tmp_path):
     glossary = tmp_path / "glossary.txt"
     glossary.write_text("N2 = second niveau du support\n# comment\n", "utf-8")

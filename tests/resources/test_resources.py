@@ -113,6 +113,8 @@ def test_resources_every_schema_forbids_extra_keys_and_is_frozen(model):
      r"not_understood -> term_questions: a term question needs a group named `term`"),
     ("fr/vocabulary.toml", 'checker = "vérifier"', 'check = "vérifier"',
      r"anglicisms: verbs must be infinitives in -er: check"),
+    ("fr/clarity.toml", '"rollback", "backlog",', '"rollback", "backlog", "Hotfix",',
+     r"jargon -> trade_terms: 'Hotfix' is listed twice \(as 'hotfix'\)"),
 ])
 def test_resources_a_typo_is_an_error_naming_file_and_key(tmp_path, resource, old, new, where):
     path = _edited(tmp_path, resource, old, new)
