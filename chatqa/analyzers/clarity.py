@@ -312,21 +312,25 @@ class ClarityAnalyzer:
         l'appelle »), an apposition, brackets around it or a definition a few words on.
         """
         rules, doc = self.rules.jargon, first.doc
-        after = {x.lower_ for x in doc[last.i + 1:last.i + 1 + rules.window]}
+        after = {x.lower_ for x in doc[last.i + 1:last.i + 1 + rules.window]
+                 if not _gives_a_value(x)}  # « la VR, soit 9 200 € » says what it costs
         before = {x.lower_ for x in doc[max(0, first.i - rules.window):first.i]}
         apposition = (last.i + 2 < len(doc) and doc[last.i + 1].text == ","
-                      and doc[last.i + 2].lower_ in rules.apposition_starts)
+                      and doc[last.i + 2].lower_ in rules.apposition_starts
+                      and not _opens_a_clause(doc[last.i + 2]))
         return bool(after & rules.explained_by or before & rules.explained_after) \
-            or apposition or _in_brackets(first) or self._defined_later(last)
+            or apposition or _in_brackets(first) or self._defined_later(last) \
+            or first is last and _spelled_out(last)
 
     def _looks_like_a_code(self, code: str) -> bool:
         """Whether ``code`` is an internal code in capitals (« AUTH-403 », « VALID-KO »).
 
-        Its first part is no common word (« SAINT-DENIS », « PEUT-ÊTRE ») and no public
-        acronym (« SMS-PRO »).
+        One of its parts holds a digit or is no common word (« SAINT-DENIS » is a name), and
+        its first part is no public acronym (« SMS-PRO »).
         """
-        head = code.split("-", 1)[0]
-        return head not in self._known and not self._common(head)
+        parts = code.split("-")
+        return parts[0] not in self._known \
+            and any(not p.isalpha() or not self._common(p) for p in parts)
 
     def _common(self, term: str) -> bool:
         """Whether ``term`` is a common word of the language (a Zipf of ``common_zipf``)."""
@@ -339,6 +343,7 @@ class ClarityAnalyzer:
             and (not self._common(term)
                  or self._capitalised_stop_word(token)) \
             and not (_in_capitals_run(token) or self._a_code_given(token)
+                     or _after_a_hyphen(token)
                      or sum(c.isdigit() for c in term) > rules.max_digits
                      or _end_of_a_word_in_capitals(token))  # a reference; « AUJOURD'HUI »
 
@@ -378,6 +383,7 @@ class ClarityAnalyzer:
                 and following[1].lower_ in rules.apposition_starts:
             return True  # « la VRADE est la valeur de remplacement… »
         return any(a.text in {",", ":"} and b.lower_ in rules.definition_starts
+                   and not _gives_a_value(b)
                    for a, b in zip(following, following[1:], strict=False))
 
     def _capitalised_stop_word(self, token) -> bool:
@@ -503,6 +509,46 @@ def _words_pattern(terms: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])" if terms else "(?!)")
 
 
+def _opens_a_clause(determiner) -> bool:
+    """Whether the noun after a comma is the subject of a new clause (needs a parse).
+
+    « le motif AM04, le créancier a reçu… » explains nothing; an apposition closed by a comma
+    before the verb (« le SSO, la connexion unique, est en panne ») does.
+    """
+    noun = determiner.head
+    if noun.dep_ not in {"nsubj", "nsubj:pass"} or noun.i < determiner.i:
+        return False
+    verb = noun.head
+    between = determiner.doc[noun.i + 1:verb.i] if verb.i > noun.i else ()
+    return not any(t.text == "," for t in between)
+
+
+def _gives_a_value(token) -> bool:
+    """« soit 9 200 € »: a cue word followed by a number gives a value, not a meaning."""
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return token.lower_ == "soit" and following is not None and following.like_num
+
+
+def _spelled_out(token) -> bool:
+    """Whether the words right after an acronym spell it out by their initials.
+
+    « une LOA, location avec option d'achat », « un acte HN (hors nomenclature) »: past a
+    comma, a colon, a dash or a bracket, the words start with its letters in order, the first
+    with its first.
+    """
+    letters, doc = token.text.lower(), token.doc
+    if not (token.is_alpha and token.is_upper and 2 <= len(letters) <= 6):
+        return False
+    i = token.i + 1
+    while i < len(doc) and doc[i].text in {",", ":", "-", "–", "(", "="}:
+        i += 1
+    initials = [t.lower_[0] for t in doc[i:i + 2 * len(letters) + 2] if t.is_alpha]
+    if not initials or initials[0] != letters[0]:
+        return False
+    found = iter(initials)
+    return all(letter in found for letter in letters)
+
+
 def _joined(spans: Sequence[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     """Ordered, disjoint ``spans`` of ``text`` with those only spaces apart made one.
 
@@ -552,6 +598,13 @@ def _capitals_around(span) -> bool:
     doc = span.doc
     return any(0 <= j < len(doc) and doc[j].is_upper and doc[j].is_alpha and len(doc[j]) > 1
                for j in (span.start - 1, span.end))
+
+
+def _after_a_hyphen(token) -> bool:
+    """« M42 » of « DUPONT-M42 »: the end of a word joined by a hyphen (a reference, a name)."""
+    doc, i = token.doc, token.i
+    return i >= 2 and doc[i - 1].text in {"-", "‐"} and not doc[i - 1].whitespace_ \
+        and not doc[i - 2].whitespace_
 
 
 def _in_capitals_run(token) -> bool:

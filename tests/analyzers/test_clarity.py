@@ -92,6 +92,36 @@ def test_clarity_jargon_trade_terms_and_hyphenated_codes(clarity, nlp_fr, make_c
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
 
 
+@pytest.mark.parametrize(("text", "terms"), [
+    # a conjunction or preposition in capitals is emphasis, not an acronym
+    ("Le code marche dès 60 € d'achat HORS frais de port, ajoutez un article.", []),
+    ("Votre forfait inclut la 5G MAIS la couverture dépend du quartier.", []),
+    # an acronym spelled out right after it, by the initials of the words
+    ("Vous êtes en LOA, location avec option d'achat : vous pouvez la racheter.", []),
+    ("C'est un acte HN, hors nomenclature, que la sécu ne rembourse pas.", []),
+    # « soit » and a number gives a value, not a meaning
+    ("Il reste le montant de la VR, soit 9 200 €, à régler avant la fin.", ["VR"]),
+    # a new clause after the comma explains nothing; an apposition closed by a comma does
+    ("Il a été rejeté avec le motif AM04, le créancier a donc reçu le retour.", ["AM04"]),
+    ("Le SSO, la connexion unique via votre compte, est en panne depuis ce matin.", []),
+    # the end of a hyphenated reference, a reference's first letters, a public format
+    ("Je réinitialise l'accès de votre identifiant DUPONT-M42 tout de suite.", []),
+    ("Votre IBAN commence par FR76 et figure sur votre relevé.", []),
+    ("Vous pouvez exporter le fichier en CSV et nous le renvoyer.", []),
+    # a hyphenated code with a long part, or with a common one
+    ("Votre commande est passée dans la file ATT-APPRO ce matin.", ["ATT-APPRO"]),
+    ("Votre demande est en MES-EC chez nous depuis lundi.", ["MES-EC"]),
+])
+def test_clarity_jargon_look_alikes(clarity, nlp_fr, make_conversation, text, terms):
+    conv = make_conversation(("advisor", None, text))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
+
+
+def test_clarity_conjunction_in_capitals_is_shouting(clarity, nlp_fr, make_conversation):
+    conv = make_conversation(("advisor", None, "C'est possible MAIS pas garanti, je regarde."))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.shouting") == ["MAIS"]
+
+
 def test_clarity_trade_term_the_customer_wrote_first_is_no_jargon(clarity, nlp_fr,
                                                                    make_conversation):
     conv = make_conversation(
