@@ -313,7 +313,7 @@ class ClarityAnalyzer:
         """
         rules, doc = self.rules.jargon, first.doc
         after = {x.lower_ for x in doc[last.i + 1:last.i + 1 + rules.window]
-                 if not _gives_a_value(x)}  # « la VR, soit 9 200 € » says what it costs
+                 if not self._gives_a_value(x)}  # « la VR, soit 9 200 € »: what it costs
         before = {x.lower_ for x in doc[max(0, first.i - rules.window):first.i]}
         apposition = (last.i + 2 < len(doc) and doc[last.i + 1].text == ","
                       and doc[last.i + 2].lower_ in rules.apposition_starts
@@ -383,8 +383,17 @@ class ClarityAnalyzer:
                 and following[1].lower_ in rules.apposition_starts:
             return True  # « la VRADE est la valeur de remplacement… »
         return any(a.text in {",", ":"} and b.lower_ in rules.definition_starts
-                   and not _gives_a_value(b)
+                   and not self._gives_a_value(b)
                    for a, b in zip(following, following[1:], strict=False))
+
+    def _gives_a_value(self, token) -> bool:
+        """Whether ``token`` is one of ``value_cues`` followed by a number (« soit 9 200 € »).
+
+        It gives a value, not a meaning.
+        """
+        following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+        return token.lower_ in self.rules.jargon.value_cues and following is not None \
+            and following.like_num
 
     def _capitalised_stop_word(self, token) -> bool:
         """« votre CAR », « MES » alone in capitals: an acronym, not the common word.
@@ -521,12 +530,6 @@ def _opens_a_clause(determiner) -> bool:
     verb = noun.head
     between = determiner.doc[noun.i + 1:verb.i] if verb.i > noun.i else ()
     return not any(t.text == "," for t in between)
-
-
-def _gives_a_value(token) -> bool:
-    """« soit 9 200 € »: a cue word followed by a number gives a value, not a meaning."""
-    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    return token.lower_ == "soit" and following is not None and following.like_num
 
 
 def _spelled_out(token) -> bool:

@@ -943,6 +943,7 @@ class Jargon(_Strict):
     error_code_words: Words = frozenset()
     error_words: Words = frozenset()
     reason_code_words: Words = frozenset()
+    value_cues: Words = frozenset()
     trade_terms: tuple[StrictStr, ...] = ()
     hyphen_code: Regex | None = None
     stop_word_acronyms: StrictBool = False

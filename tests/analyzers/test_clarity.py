@@ -122,6 +122,16 @@ def test_clarity_conjunction_in_capitals_is_shouting(clarity, nlp_fr, make_conve
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.shouting") == ["MAIS"]
 
 
+@pytest.mark.parametrize(("text", "terms"), [
+    ("The server returns an AUTH-403 error on your account this morning.", ["AUTH-403"]),
+    ("Please read our advice on how to prevent the spread of COVID-19 here.", []),
+    ("Your return RMA-778812 was received at our warehouse yesterday.", []),
+])
+def test_clarity_hyphenated_codes_in_english(nlp_en, make_conversation, text, terms):
+    conv = make_conversation(("advisor", None, text))
+    assert _codes(_run(make_clarity("en"), nlp_en, conv), "clarity.jargon") == terms
+
+
 def test_clarity_trade_term_the_customer_wrote_first_is_no_jargon(clarity, nlp_fr,
                                                                    make_conversation):
     conv = make_conversation(
