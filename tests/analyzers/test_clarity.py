@@ -107,6 +107,7 @@ def test_clarity_jargon_trade_terms_and_hyphenated_codes(clarity, nlp_fr, make_c
     # the end of a hyphenated reference, a reference's first letters, a public format
     ("Je réinitialise l'accès de votre identifiant DUPONT-M42 tout de suite.", []),
     ("Votre IBAN commence par FR76 et figure sur votre relevé.", []),
+    ("Il vous faudra utiliser votre code de réduction REMI5P pour la remise.", []),
     ("Vous pouvez exporter le fichier en CSV et nous le renvoyer.", []),
     # a hyphenated code with a long part, or with a common one
     ("Votre commande est passée dans la file ATT-APPRO ce matin.", ["ATT-APPRO"]),
