@@ -262,3 +262,18 @@ def test_grid_fr_chat_clarte_exceptionnel_only_without_a_clarity_fault(issues, l
                "not_understood_messages": 0.0}
     proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
     assert proposal.level == level
+
+
+@pytest.mark.parametrize(("own_words", "issues", "lix", "level"), [
+    (21.0, 1.0, 35.0, "bon"),          # one fault in a short text: 4.8 per 100, still « bon »
+    (21.0, 2.0, 35.0, "a_ameliorer"),  # two: 9.5 per 100
+    (40.0, 0.0, 15.0, "bon"),          # terse text (a low LIX) is « bon » at best, no worse
+    (40.0, 0.0, 35.0, "exceptionnel"),
+])
+def test_grid_fr_chat_clarte_one_fault_or_terse_text_is_bon(own_words, issues, lix, level):
+    metrics = {"own_words": own_words, "clarity_issues": issues,
+               "clarity_issues_per_100_words": 100 * issues / own_words,
+               "sentence_words_mean": 8.0, "lix_score": lix,
+               "vocabulary_issues_per_100_words": 0.0, "not_understood_messages": 0.0}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
+    assert proposal.level == level
