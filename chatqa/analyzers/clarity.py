@@ -343,7 +343,7 @@ class ClarityAnalyzer:
             and (not self._common(term)
                  or self._capitalised_stop_word(token)) \
             and not (_in_capitals_run(token) or self._a_code_given(token)
-                     or _after_a_hyphen(token)
+                     or _after_a_hyphen(token) or self._in_an_address(token)
                      or sum(c.isdigit() for c in term) > rules.max_digits
                      or _end_of_a_word_in_capitals(token))  # a reference; « AUJOURD'HUI »
 
@@ -385,6 +385,22 @@ class ClarityAnalyzer:
         return any(a.text in {",", ":"} and b.lower_ in rules.definition_starts
                    and not self._gives_a_value(b)
                    for a, b in zip(following, following[1:], strict=False))
+
+    def _in_an_address(self, token) -> bool:
+        """Whether the token's line is an address: a number, then a street word.
+
+        « JMY multiservices 37 Rue de … » names a relay shop; the street words are
+        ``raw_paste.address_words``.
+        """
+        paste = self.rules.raw_paste
+        text = token.doc.text
+        start = text.rfind("\n", 0, token.idx) + 1
+        end = text.find("\n", token.idx)
+        line = token.doc.char_span(start, end if end >= 0 else len(text),
+                                   alignment_mode="expand")
+        return line is not None and any(
+            a.like_num and b.lower_ in paste.address_words
+            for a, b in zip(line, line[1:], strict=False))
 
     def _gives_a_value(self, token) -> bool:
         """Whether ``token`` is one of ``value_cues`` followed by a number (« soit 9 200 € »).

@@ -108,6 +108,8 @@ def test_clarity_jargon_trade_terms_and_hyphenated_codes(clarity, nlp_fr, make_c
     ("Je réinitialise l'accès de votre identifiant DUPONT-M42 tout de suite.", []),
     ("Votre IBAN commence par FR76 et figure sur votre relevé.", []),
     ("Il vous faudra utiliser votre code de réduction REMI5P pour la remise.", []),
+    # a shop's name on an address line
+    ("Votre point relais :\nJMY multiservices cordonnerie 37 Rue de la Paix 75002 Paris", []),
     ("Vous pouvez exporter le fichier en CSV et nous le renvoyer.", []),
     # a hyphenated code with a long part, or with a common one
     ("Votre commande est passée dans la file ATT-APPRO ce matin.", ["ATT-APPRO"]),
