@@ -10,8 +10,9 @@ Definitions (docs/clarity.md states them with the minimum tokens of each):
   advisor message with a parse.
 * Findings in every advisor message (canned or not, said in their details): a wall of text (a
   message over ``wall_words`` words without a line break), jargon (an all-capitals term or code
-  that is no common word, not public, not in the client's glossary, not explained where it is
-  first used and not first written by the customer), shouting (a common word in capitals),
+  that is no common word, a hyphenated code, a reason code or a listed trade term, not public,
+  not in the client's glossary, not explained where it is first used and not first written by
+  the customer), shouting (a common word in capitals),
   runs of « ? », « ! » or dots, raw pastes (``chatqa.analyzers.raw_paste``) and run-on
   sentences (``chatqa.analyzers.run_on``; French: it needs the morphologizer).
 * In customer messages: the customer saying they did not understand the advisor's message just
@@ -259,7 +260,7 @@ class ClarityAnalyzer:
         for i, message in enumerate(conversation.messages):
             if message.role is Role.CUSTOMER:
                 known.update(w.strip(".,;:!?()«»\"'").upper() for w in message.text.split())
-                known.update(fold(t) for t in self._trade_terms.findall(fold(message.text)))
+                known.update(self._trade_terms.findall(fold(message.text)))  # folded
                 continue
             m = by_index.get(i)
             if m is None or m.doc is None:
@@ -628,9 +629,7 @@ def _after_a_hyphen(token) -> bool:
 
 def _in_capitals_run(token) -> bool:
     """Whether a neighbouring word is in capitals too (a name, an address, a heading)."""
-    doc = token.doc
-    return any(0 <= j < len(doc) and doc[j].is_upper and doc[j].is_alpha and len(doc[j]) > 1
-               for j in (token.i - 1, token.i + 1))
+    return _capitals_around(token.doc[token.i:token.i + 1])
 
 
 def _nmod_depth(token) -> int:
