@@ -230,12 +230,18 @@ class ClarityAnalyzer:
         if not parsed or not enough:
             return dict.fromkeys(("dependency_distance_mean", "subordinate_clauses_per_sentence",
                                   "passive_sentence_ratio", "long_noun_chains"), NAN)
-        distances = [abs(t.head.i - t.i) for s, _ in parsed for t in s
-                     if t.head.i != t.i and not (t.is_punct or t.is_space)]
-        clauses = sum(1 for s, _ in parsed for t in s if t.dep_ in SUBORDINATE_DEPS)
-        passive = sum(1 for s, _ in parsed if any(t.dep_ in PASSIVE_DEPS for t in s))
-        chains = sum(1 for s, _ in parsed for t in s
-                     if t.pos_ in ("NOUN", "PROPN") and t.dep_ != "nmod" and _nmod_depth(t) >= 2)
+        distances: list[int] = []
+        clauses = passive = chains = 0
+        for sentence, _ in parsed:  # one pass over the tokens: each read makes a Token
+            in_passive = False
+            for t in sentence:
+                dep, head = t.dep_, t.head.i
+                if head != t.i and not (t.is_punct or t.is_space):
+                    distances.append(abs(head - t.i))
+                clauses += dep in SUBORDINATE_DEPS
+                in_passive = in_passive or dep in PASSIVE_DEPS
+                chains += t.pos_ in ("NOUN", "PROPN") and dep != "nmod" and _nmod_depth(t) >= 2
+            passive += in_passive
         return {
             "dependency_distance_mean": sum(distances) / len(distances) if distances else NAN,
             "subordinate_clauses_per_sentence": clauses / len(parsed),
@@ -357,13 +363,12 @@ class ClarityAnalyzer:
         digits alone is spanned with its word (« code 05 »). A code the customer is given
         (« code NOEL10 ») has no such word around it.
         """
-        rules = self.rules.jargon
-        if not token.i:
-            return False
-        word, text = token.doc[token.i - 1].lower_, token.text
+        rules, text = self.rules.jargon, token.text
+        if not token.i or len(text) > 8 or not any(c.isdigit() for c in text):
+            return False  # most tokens: read before the word ahead of them
+        word = token.doc[token.i - 1].lower_
         if word not in rules.reason_code_words and word not in rules.error_code_words \
-                or not (any(c.isdigit() for c in text) and len(text) <= 8
-                        and _CODE.fullmatch(text) is not None):
+                or _CODE.fullmatch(text) is None:
             return False
         if word in rules.reason_code_words:
             after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
@@ -394,12 +399,13 @@ class ClarityAnalyzer:
         ``raw_paste.address_words``.
         """
         paste = self.rules.raw_paste
-        text = token.doc.text
-        start = text.rfind("\n", 0, token.idx) + 1
-        end = text.find("\n", token.idx)
-        line = token.doc.char_span(start, end if end >= 0 else len(text),
-                                   alignment_mode="expand")
-        return line is not None and any(
+        doc, first, last = token.doc, token.i, token.i  # (``Doc.text`` joins every token)
+        while first > 0 and "\n" not in doc[first - 1].text:
+            first -= 1
+        while last + 1 < len(doc) and "\n" not in doc[last + 1].text:
+            last += 1
+        line = doc[first:last + 1]
+        return any(
             a.like_num and b.lower_ in paste.address_words
             for a, b in zip(line, line[1:], strict=False))
 

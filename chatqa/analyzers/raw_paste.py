@@ -81,22 +81,23 @@ _ENTRY_END = re.compile(r"[.!?]|\n")
 def pasted_spans(doc: Doc, rules: RawPaste) -> list[tuple[int, int]]:
     """``(start, end)`` of each raw paste in the text of ``doc`` (module docstring)."""
     interface, address = rules.interface_words, rules.address_words
-    if not _may_hold_one(doc.text, rules.min_data, interface):
+    text = doc.text  # spaCy joins the tokens' texts again at every read
+    if not _may_hold_one(text, rules.min_data, interface):
         return []
     parting: list[int] = []  # where the advisor writes (grammatical words, calculations)
     found: list[tuple[int, int]] = []
     for line in _lines(doc):
         begin, end = line[0].idx, line[-1].idx + len(line[-1].text)
-        if _CALCULATION.search(doc.text, begin, end):  # « 2 x 24,90 € = 49,80 € »: written
+        if _CALCULATION.search(text, begin, end):  # « 2 x 24,90 € = 49,80 € »: written
             parting.append(begin)
             continue
         kinds = _one_value_each(line, [_kind(t, interface, address) for t in line],
                                 rules.hour_marks)
         parting.extend(line[k].idx for k in _writing(kinds))
-        if len(_MARKUP.findall(doc.text, begin, end)) < 2:  # else HTML, found below
+        if len(_MARKUP.findall(text, begin, end)) < 2:  # else HTML, found below
             found.extend(_runs(line, kinds, rules))
-    found.extend(_markup(doc.text) + _logs(doc, rules) + _glued_pages(doc.text, rules)
-                 + _rows(doc.text, rules) + _records(doc.text, rules))
+    found.extend(_markup(text) + _logs(doc, rules) + _glued_pages(text, rules)
+                 + _rows(text, rules) + _records(text, rules))
     pastes: list[tuple[int, int]] = []
     for start, end in sorted(found):  # one paste goes on, over lines too, until the advisor writes
         if pastes and (start < pastes[-1][1]

@@ -40,6 +40,8 @@ def run_on_spans(doc: Doc, rules: RunOn) -> list[tuple[int, int]]:
         return []
     found = []
     for sentence in written_sentences(doc, rules.closing_marks):
+        if len(sentence) < rules.min_words:  # fewer tokens, fewer words: most sentences
+            continue
         words = len(words_of(sentence))
         if words < rules.min_words:
             continue
@@ -69,8 +71,8 @@ def _runs_on(before: Span, after: Span, closing_marks: frozenset[str]) -> bool:
     first = next((t for t in after if not t.is_space), None)
     if not text or text[-1].text in closing_marks or first is None or first.text[0].isupper():
         return False  # a capital starts a sentence: the advisor left out a full stop, no more
-    doc = before.doc
-    return "\n" not in doc.text[text[-1].idx:after.start_char]
+    between = before.doc[text[-1].i:after.start]  # (``Doc.text`` joins the whole text again)
+    return not any("\n" in t.text_with_ws for t in between)
 
 
 def _stretches(sentence: Span, parting_marks: frozenset[str]) -> Iterator[list]:
@@ -80,15 +82,21 @@ def _stretches(sentence: Span, parting_marks: frozenset[str]) -> Iterator[list]:
     as a token of its own).
     """
     stretch: list = []
-    text = sentence.doc.text
     for token in sentence:
-        if token.text in parting_marks and not (
-                token.text == "-" and token.idx and not text[token.idx - 1].isspace()):
+        if token.text in parting_marks and not (token.text == "-" and _glued(token)):
             yield stretch
             stretch = []
         else:
             stretch.append(token)
     yield stretch
+
+
+def _glued(token) -> bool:
+    """Whether ``token`` follows the text before it with no space (« c'est-à-dire »)."""
+    if token.i == 0:
+        return False
+    before = token.doc[token.i - 1]
+    return not (before.whitespace_ or before.text[-1].isspace())
 
 
 def _clauses(tokens) -> list:

@@ -151,7 +151,7 @@ class VocabularyRules:
     vague: PatternSet
     anglicism: re.Pattern[str] | None
     anglicism_forms: Mapping[str, str]
-    stock: tuple[re.Pattern[str], ...]
+    stock: PatternSet
     connectors: re.Pattern[str] | None
 
     @classmethod
@@ -168,10 +168,9 @@ class VocabularyRules:
             vague=PatternSet.compile(data.vague.patterns),
             anglicism=anglicism,
             anglicism_forms=forms,
-            stock=tuple(re.compile(_whole_phrase(p)) for p in data.repetition.phrases),
-            connectors=re.compile("|".join(map(_whole_phrase, sorted(
-                data.connectors.phrases, key=len, reverse=True))))
-            if data.connectors.phrases else None,
+            stock=PatternSet.compile(map(_whole_phrase, data.repetition.phrases)),
+            connectors=_whole_phrases(data.connectors.phrases) if data.connectors.phrases
+            else None,
         )
 
 
@@ -202,8 +201,22 @@ def _named(text: str, start: int, end: int) -> bool:
 
 def _whole_phrase(phrase: str) -> str:
     """``phrase`` as a regex of whole words (one ending in an apostrophe runs into the next)."""
-    end = "" if phrase.endswith("'") else r"(?![\w'])"
-    return r"(?<![\w'])" + re.escape(phrase) + end
+    return r"(?<![\w'])" + _phrase_then_word_end(phrase)
+
+
+def _whole_phrases(phrases: Sequence[str]) -> re.Pattern[str]:
+    """One search for ``phrases`` as whole words, the longest first.
+
+    The word start is asserted once, before the alternatives: asserted in each of them, it
+    made the search thirty times slower.
+    """
+    return re.compile(r"(?<![\w'])(?:" + "|".join(map(_phrase_then_word_end, sorted(
+        phrases, key=len, reverse=True))) + ")")
+
+
+def _phrase_then_word_end(phrase: str) -> str:
+    """``phrase`` escaped, then the end of a word unless it ends in an apostrophe."""
+    return re.escape(phrase) + ("" if phrase.endswith("'") else r"(?![\w'])")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -336,12 +349,11 @@ class VocabularyAnalyzer:
     def _stock_phrases(self, message: AdvisorMessage) -> list[tuple[int, int, str]]:
         """``(start, end, phrase)`` of each stock phrase of ``message``, in order, no overlap.
 
-        « bien entendu » is one use, not one of « entendu » as well.
+        « bien entendu » is one use, not one of « entendu » as well. A phrase matches itself
+        in the folded text, so the match is the phrase.
         """
-        phrases = self.rules.data.repetition.phrases
-        return apart((match.start(), match.end(), phrase)
-                     for phrase, pattern in zip(phrases, self.rules.stock, strict=True)
-                     for match in pattern.finditer(message.folded))
+        return apart((match.start(), match.end(), match.group())
+                     for _, match in self.rules.stock.finditer(message.folded))
 
     def _repetitions(self, messages: Sequence[AdvisorMessage],
                      stock: Mapping[int, list[tuple[int, int, str]]]) -> list[Finding]:

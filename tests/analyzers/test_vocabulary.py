@@ -317,3 +317,30 @@ def test_pattern_set_finds_what_its_patterns_find_alone():
     assert patterns.spans(text) == [(0, 7), (21, 25), (27, 34)]
     assert patterns.spans("rien a signaler") == []
     assert PatternSet.compile([]).spans(text) == []
+
+
+def test_without_assertions_leaves_out_lookarounds_and_nothing_else():
+    from chatqa.analyzers.own_text import without_assertions
+
+    assert without_assertions(r"(?<!:\s)(?<!\best )\ben fait\b") == r"\ben fait\b"
+    assert without_assertions(r"\bvoila\b(?!\s*(?:le|la|[(?=]))x") == r"\bvoila\bx"
+    assert without_assertions(r"[(?!]a\(?=b") == r"[(?!]a\(?=b"  # a class, an escape: kept
+    assert without_assertions(r"a(?=b)?c") == r"a(?=b)?c"  # a quantified assertion: kept whole
+    assert without_assertions(r"(a)(?(1)b|c)") == r"(a)(?(1)b|c)"
+
+
+def test_pattern_set_first_search_is_wider_and_the_assertions_still_decide():
+    """The combined search without assertions lets a text through; each pattern then decides."""
+    import re
+
+    from chatqa.analyzers.own_text import PatternSet
+
+    sources = [r"(?<!\best )\ben fait\b", r"\bvoila\b(?!\s*le\b)"]
+    patterns = PatternSet.compile(sources)
+    texts = ["la ligne est en fait coupee", "voila le lien", "en fait voila", "rien"]
+    for text in texts:
+        alone = any(re.search(s, text) for s in sources)
+        assert bool(patterns.either.search(text)) >= alone
+        assert bool(patterns.spans(text)) == alone
+    assert patterns.spans("la ligne est en fait coupee") == []
+    assert patterns.spans("en fait voila") == [(0, 7), (8, 13)]
