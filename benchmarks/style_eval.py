@@ -16,7 +16,8 @@ Prints, for the PMC chats: percentiles of every vocabulary and clarity metric an
 of canned text; how many conversations land at each level of `richesse_vocabulaire` and
 `clarte`, and the share of reviewable ones given a level (target 80 %): reviewable as the
 rubric's graders count (20 advisor words or more) and as the grid's ``[reviewable]`` says (a
-customer and an advisor who both wrote, the customer not gone after the first answer). For each
+customer and an advisor who both wrote, the customer not gone after the first answer), and
+from how few own words a level would have to be given for 80 %. For each
 graded set and criterion: quadratic-weighted Cohen's kappa between the grid's level and the
 graders' (their consensus where several graded the same chats: the lower median of the levels
 given, ``na`` where most graders said ``na``), on the conversations both gave a level to, with
@@ -182,6 +183,11 @@ def distributions(conv: pd.DataFrame, forms: pd.DataFrame) -> None:
         print(f"   {criterion:22} " + "  ".join(f"{k} {v}" for k, v in counts.items())
               + f"   with a level: {given:.1%} of the {REVIEWABLE_WORDS}+ words, "
               f"{given_grid:.1%} of the grid's reviewable (target >= 80%)")
+    own = conv.loc[by_grid, "own_words"].fillna(0)
+    floor = next((k for k in range(int(own.max()), -1, -1) if (own >= k).mean() >= 0.8), 0)
+    print(f"   own words of the grid's reviewable: {(own == 0).sum()} with none (canned text "
+          f"only), {(own >= 15).mean():.1%} with 15 or more, {(own >= 20).mean():.1%} with 20 "
+          f"or more; a level for 80 % would mean grading from {floor} own words")
 
 
 def plots(conv: pd.DataFrame, forms: pd.DataFrame, folder: Path) -> None:
