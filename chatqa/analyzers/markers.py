@@ -307,8 +307,7 @@ class MarkerMatcher:
 
     # -- matching -------------------------------------------------------------------------------
     def _find(self, doc: Doc, group: str) -> tuple[Marker, ...]:
-        text = doc.text
-        if not text.strip():
+        if all(t.is_space for t in doc):  # stops at the first word (``Doc.text`` joins them all)
             return ()
         matches = self._matchers[group](doc)
         if not matches:
@@ -345,6 +344,7 @@ class MarkerMatcher:
             o.rule.kind in c.rule.yields_to and o.start < c.core[1] and c.core[0] < o.end
             for o in candidates)]
         out: list[Marker] = []
+        text = doc.text if candidates else ""
         for kind in dict.fromkeys(c.rule.kind for c in candidates):
             same = sorted((c for c in candidates if c.rule.kind == kind),
                           key=lambda c: (c.start, -c.end))
@@ -681,7 +681,7 @@ class MarkersAnalyzer:
             raise RuntimeError("MarkersAnalyzer.analyze_message needs initialize(nlp) first "
                                "(the pipeline calls it once spaCy is loaded)")
         markers = self.matcher.markers(doc)
-        if not markers and not doc.text.strip():
+        if not markers and all(t.is_space for t in doc):
             return Analysis(metrics=dict.fromkeys(KIND_METRICS.values(), NAN))
         metrics = {metric: float(sum(1 for m in markers if m.kind == kind))
                    for kind, metric in KIND_METRICS.items()}
