@@ -344,3 +344,34 @@ def test_pattern_set_first_search_is_wider_and_the_assertions_still_decide():
         assert bool(patterns.spans(text)) == alone
     assert patterns.spans("la ligne est en fait coupee") == []
     assert patterns.spans("en fait voila") == [(0, 7), (8, 13)]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_shipped_pattern_sets_first_search_lets_through_every_text_a_pattern_matches(
+        lang, shared_data):
+    """On the real chats, the combined search never skips a text one of its patterns matches.
+
+    It is the shipped lists' patterns with their assertions left out: a list edited so that
+    this no longer holds would lose findings silently.
+    """
+    import json
+
+    from chatqa.analyzers.factories import make_clarity, make_vocabulary
+    from chatqa.text import fold
+
+    folder = {"fr": "chats_fr_pmc", "en": "chats_en_twitter"}[lang]
+    texts = {fold(m["text"]) for line in (shared_data / folder / "conversations.jsonl").open()
+             for m in json.loads(line)["messages"] if m.get("text")}
+    vocabulary, clarity = make_vocabulary(lang), make_clarity(lang)
+    sets = {"tics": vocabulary.rules.tics, "vague": vocabulary.rules.vague,
+            "stock": vocabulary.rules.stock, "lost": clarity._lost,
+            "term_questions": clarity._term_questions}
+    matched = 0
+    for name, patterns in sets.items():
+        if patterns is None or patterns.either is None:
+            continue
+        for text in texts:
+            if any(p.search(text) for p in patterns.patterns):
+                matched += 1
+                assert patterns.either.search(text), (name, text)
+    assert matched > 50  # the check read texts that match
