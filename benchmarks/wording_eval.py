@@ -10,7 +10,8 @@ Data (read in place, never copied):
   benchmarks/data/not_understood_dev_fr_en.jsonl  its development sets (and
   benchmarks/data/not_understood_dev_b_fr_en.jsonl,
   benchmarks/data/not_understood_dev_c_fr_en.jsonl)
-  benchmarks/data/jargon_d_fr.jsonl         frozen set for clarity.jargon (French; the latest)
+  benchmarks/data/jargon_e_fr.jsonl         frozen set for clarity.jargon (French; the latest)
+  benchmarks/data/jargon_d_fr.jsonl         the one before it (errors never read either)
   benchmarks/data/jargon_c_fr.jsonl         earlier frozen sets for clarity.jargon, no longer
   benchmarks/data/jargon_fr.jsonl           blind
   benchmarks/data/jargon_dev_fr.jsonl       its development sets (and

@@ -73,7 +73,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 12
+    version: ClassVar[int] = 13
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -319,15 +319,58 @@ class ClarityAnalyzer:
         l'appelle »), an apposition, brackets around it or a definition a few words on.
         """
         rules, doc = self.rules.jargon, first.doc
-        after = {x.lower_ for x in doc[last.i + 1:last.i + 1 + rules.window]
-                 if not self._gives_a_value(x)}  # « la VR, soit 9 200 € »: what it costs
+        cue = any(self._explains(x) for x in doc[last.i + 1:last.i + 1 + rules.window]
+                  if not self._gives_a_value(x))  # « la VR, soit 9 200 € »: what it costs
         before = {x.lower_ for x in doc[max(0, first.i - rules.window):first.i]}
-        apposition = (last.i + 2 < len(doc) and doc[last.i + 1].text == ","
-                      and doc[last.i + 2].lower_ in rules.apposition_starts
-                      and not _opens_a_clause(doc[last.i + 2]))
-        return bool(after & rules.explained_by or before & rules.explained_after) \
-            or apposition or _in_brackets(first) or self._defined_later(last) \
+        return cue or bool(before & rules.explained_after) \
+            or self._apposition(last) or _in_brackets(first) or self._defined_later(last) \
             or first is last and _spelled_out(last)
+
+    def _apposition(self, last) -> bool:
+        """A comma then a determiner right after the term, or after its complement.
+
+        « votre CRM, le coefficient… », « le NRO de votre secteur, le local technique… »; not
+        a new clause (:func:`_opens_a_clause`).
+        """
+        rules, doc = self.rules.jargon, last.doc
+        i = last.i + 1
+        if i < len(doc) and doc[i].lower_ in rules.kind_links:  # « de votre secteur »
+            i += 1
+            while i < min(len(doc), last.i + 1 + rules.definition_window) \
+                    and doc[i].pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM"):
+                i += 1
+        return i + 1 < len(doc) and doc[i].text == "," \
+            and doc[i + 1].lower_ in rules.apposition_starts and not _opens_a_clause(doc[i + 1])
+
+    def _explains(self, cue) -> bool:
+        """Whether ``cue``, a word just after a term, says what it means (``explained_by``).
+
+        Not when denied (« la RUM ne correspond pas »); « qui » and « c'est » only before a
+        definition (:meth:`_defines`).
+        """
+        rules, word = self.rules.jargon, cue.lower_
+        if word not in rules.explained_by \
+                or cue.i and cue.doc[cue.i - 1].lower_ in rules.negations:
+            return False
+        return word not in rules.defining_cues or self._defines(cue)
+
+    def _defines(self, cue) -> bool:
+        """Whether a definition follows ``cue`` (« qui est le… », « c'est-à-dire »).
+
+        One of ``definition_verbs`` and a determiner, a cue verb of ``explained_by``
+        (« qui correspond à… ») or one of ``definition_phrases``.
+        """
+        rules, doc = self.rules.jargon, cue.doc
+        nxt = doc[cue.i + 1:cue.i + 3]
+        if not nxt:
+            return False
+        if nxt[0].lower_ in rules.explained_by and nxt[0].lower_ not in rules.defining_cues:
+            return True
+        if len(nxt) == 2 and nxt[0].lower_ in rules.definition_verbs \
+                and nxt[1].lower_ in rules.apposition_starts:
+            return True
+        rest = fold("".join(t.text_with_ws for t in doc[cue.i:cue.i + 7]))
+        return any(rest.startswith(fold(p)) for p in rules.definition_phrases)
 
     def _looks_like_a_code(self, code: str) -> bool:
         """Whether ``code`` is an internal code in capitals (« AUTH-403 », « VALID-KO »).
@@ -390,6 +433,7 @@ class ClarityAnalyzer:
             return True  # « la VRADE est la valeur de remplacement… »
         return any(a.text in {",", ":"} and b.lower_ in rules.definition_starts
                    and not self._gives_a_value(b)
+                   and (b.lower_ not in rules.defining_cues or self._defines(b))
                    for a, b in zip(following, following[1:], strict=False))
 
     def _in_an_address(self, token) -> bool:
@@ -548,11 +592,32 @@ def _opens_a_clause(determiner) -> bool:
     before the verb (« le SSO, la connexion unique, est en panne ») does.
     """
     noun = determiner.head
-    if noun.dep_ not in {"nsubj", "nsubj:pass"} or noun.i < determiner.i:
-        return False
-    verb = noun.head
-    between = determiner.doc[noun.i + 1:verb.i] if verb.i > noun.i else ()
-    return not any(t.text == "," for t in between)
+    if noun.dep_ in {"nsubj", "nsubj:pass"} and noun.i > determiner.i:
+        verb = noun.head
+        between = determiner.doc[noun.i + 1:verb.i] if verb.i > noun.i else ()
+        return not any(t.text == "," for t in between)
+    return _finite_verb_ahead(determiner)
+
+
+#: What ends the stretch read for a verb after an apposition's determiner.
+_STRETCH_ENDS = frozenset(",;:.!?()")
+#: Relative pronouns: a verb after one belongs to a description, not a new clause.
+_RELATIVES = frozenset({"qui", "que", "qu'", "qu’", "dont", "où"})
+
+
+def _finite_verb_ahead(determiner) -> bool:
+    """Whether a conjugated verb follows, before any punctuation or relative pronoun.
+
+    The small French model often misses the subject (« en VEI, le coût des réparations dépasse
+    la VRADE », « un médecin OPTAM, les dépassements y sont limités »): the conjugated verb says
+    a clause begins; « le NRO, le local technique qui relie… » stays an apposition.
+    """
+    for t in determiner.doc[determiner.i + 1:determiner.sent.end]:
+        if t.text in _STRETCH_ENDS or t.lower_ in _RELATIVES:
+            return False
+        if t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm"):
+            return True
+    return False
 
 
 def _spelled_out(token) -> bool:

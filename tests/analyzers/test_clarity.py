@@ -120,6 +120,31 @@ def test_clarity_jargon_look_alikes(clarity, nlp_fr, make_conversation, text, te
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
 
 
+@pytest.mark.parametrize(("text", "terms"), [
+    # « qui » and « c'est » explain only before a definition
+    ("C'est lié à la hausse du TURPE qui s'applique à tous les fournisseurs.", ["TURPE"]),
+    ("Le montant dépend du PDL qui est le point de livraison de votre logement.", []),
+    ("Il faut actualiser votre PPAE, c'est obligatoire tous les six mois.", ["PPAE"]),
+    ("Il faut le numéro de votre PDL, c'est le point de livraison du compteur.", []),
+    ("Vérifiez le PDL c'est à dire le point de livraison du compteur.", []),
+    # a denied cue verb explains nothing
+    ("Le prélèvement est rejeté, la RUM ne correspond pas à un mandat actif.", ["RUM"]),
+    ("Le prélèvement est rejeté, la RUM correspond à la référence du mandat.", []),
+    # « au » before the term names a service, not a code given
+    ("J'ai transmis le dossier au MCO pour traitement sous dix jours ouvrés.", ["MCO"]),
+    # a conjugated verb after the comma starts a clause, even when the parse misses its subject
+    ("sinon, choisissez un médecin OPTAM, les dépassements y sont limités", ["OPTAM"]),
+    ("L'expert l'a classée en VEI, le coût des réparations dépasse la VRADE.", ["VEI", "VRADE"]),
+    ("Le souci vient du NRO, le local technique qui relie votre quartier au réseau.", []),
+    # an apposition after the term's complement
+    ("Le souci vient du NRO de votre secteur, le local technique qui relie votre quartier.",
+     []),
+])
+def test_clarity_jargon_what_explains_it(clarity, nlp_fr, make_conversation, text, terms):
+    conv = make_conversation(("advisor", None, text))
+    assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == terms
+
+
 def test_clarity_conjunction_in_capitals_is_shouting(clarity, nlp_fr, make_conversation):
     conv = make_conversation(("advisor", None, "C'est possible MAIS pas garanti, je regarde."))
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.shouting") == ["MAIS"]
