@@ -340,7 +340,8 @@ class ClarityAnalyzer:
                     and doc[i].pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM"):
                 i += 1
         return i + 1 < len(doc) and doc[i].text == "," \
-            and doc[i + 1].lower_ in rules.apposition_starts and not _opens_a_clause(doc[i + 1])
+            and doc[i + 1].lower_ in rules.apposition_starts \
+            and not _opens_a_clause(doc[i + 1], rules.relative_pronouns)
 
     def _explains(self, cue) -> bool:
         """Whether ``cue``, a word just after a term, says what it means (``explained_by``).
@@ -585,7 +586,7 @@ def _words_pattern(terms: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])" if terms else "(?!)")
 
 
-def _opens_a_clause(determiner) -> bool:
+def _opens_a_clause(determiner, relatives: frozenset[str]) -> bool:
     """Whether the noun after a comma is the subject of a new clause (needs a parse).
 
     « le motif AM04, le créancier a reçu… » explains nothing; an apposition closed by a comma
@@ -596,24 +597,22 @@ def _opens_a_clause(determiner) -> bool:
         verb = noun.head
         between = determiner.doc[noun.i + 1:verb.i] if verb.i > noun.i else ()
         return not any(t.text == "," for t in between)
-    return _finite_verb_ahead(determiner)
+    return _finite_verb_ahead(determiner, relatives)
 
 
 #: What ends the stretch read for a verb after an apposition's determiner.
 _STRETCH_ENDS = frozenset(",;:.!?()")
-#: Relative pronouns: a verb after one belongs to a description, not a new clause.
-_RELATIVES = frozenset({"qui", "que", "qu'", "qu’", "dont", "où"})
 
 
-def _finite_verb_ahead(determiner) -> bool:
-    """Whether a conjugated verb follows, before any punctuation or relative pronoun.
+def _finite_verb_ahead(determiner, relatives: frozenset[str]) -> bool:
+    """Whether a conjugated verb follows, before any punctuation or one of ``relatives``.
 
     The small French model often misses the subject (« en VEI, le coût des réparations dépasse
     la VRADE », « un médecin OPTAM, les dépassements y sont limités »): the conjugated verb says
     a clause begins; « le NRO, le local technique qui relie… » stays an apposition.
     """
     for t in determiner.doc[determiner.i + 1:determiner.sent.end]:
-        if t.text in _STRETCH_ENDS or t.lower_ in _RELATIVES:
+        if t.text in _STRETCH_ENDS or t.lower_ in relatives:
             return False
         if t.pos_ in ("VERB", "AUX") and "Fin" in t.morph.get("VerbForm"):
             return True

@@ -942,6 +942,7 @@ class Jargon(_Strict):
     defining_cues: Words = frozenset()
     definition_phrases: tuple[StrictStr, ...] = ()
     negations: Words = frozenset()
+    relative_pronouns: Words = frozenset()
     max_digits: StrictInt = Field(default=6, ge=0)
     error_code_words: Words = frozenset()
     error_words: Words = frozenset()
