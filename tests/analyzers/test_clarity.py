@@ -130,8 +130,9 @@ def test_clarity_jargon_look_alikes(clarity, nlp_fr, make_conversation, text, te
     # a denied cue verb explains nothing
     ("Le prélèvement est rejeté, la RUM ne correspond pas à un mandat actif.", ["RUM"]),
     ("Le prélèvement est rejeté, la RUM correspond à la référence du mandat.", []),
-    # « au » before the term names a service, not a code given
+    # « au », « en » before the term name a service or a status, not a code given
     ("J'ai transmis le dossier au MCO pour traitement sous dix jours ouvrés.", ["MCO"]),
+    ("Le transporteur a mis le colis en LIV-KO ce matin, je relance.", ["LIV-KO"]),
     # a conjugated verb after the comma starts a clause, even when the parse misses its subject
     ("sinon, choisissez un médecin OPTAM, les dépassements y sont limités", ["OPTAM"]),
     ("L'expert l'a classée en VEI, le coût des réparations dépasse la VRADE.", ["VEI", "VRADE"]),
