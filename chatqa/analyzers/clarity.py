@@ -136,6 +136,7 @@ class ClarityAnalyzer:
     glossary: str | None = None
     _known: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _token: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
+    _maybe_term: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
     _punctuation: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
     _lost: PatternSet = field(default=None, init=False, repr=False, compare=False)
     _term_questions: PatternSet = field(default=None, init=False, repr=False, compare=False)
@@ -155,6 +156,10 @@ class ClarityAnalyzer:
         object.__setattr__(self, "_known", frozenset(known))
         jargon = self.rules.jargon
         object.__setattr__(self, "_token", re.compile(jargon.token))
+        # the term pattern unanchored, or a digit: a text without either holds no term in
+        # capitals nor an error code, and its tokens need not be read one by one
+        unanchored = jargon.token.removeprefix("^").removesuffix("$")
+        object.__setattr__(self, "_maybe_term", re.compile(f"(?:{unanchored})|[0-9]"))
         object.__setattr__(self, "_trade_terms", _words_pattern(jargon.trade_terms))
         object.__setattr__(self, "_hyphen_code", re.compile(jargon.hyphen_code or "(?!)"))
         object.__setattr__(self, "_punctuation", re.compile(self.rules.punctuation.pattern))
@@ -303,6 +308,8 @@ class ClarityAnalyzer:
                 continue  # a code given (« dossier RMA-7788 »), a line in capitals
             covered.update(range(span.start, span.end))
             yield span[0], span[-1], start, key
+        if not self._maybe_term.search(message.text):
+            return
         for t in doc:
             if t.i in covered:
                 continue
