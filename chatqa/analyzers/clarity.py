@@ -73,7 +73,7 @@ class ClarityAnalyzer:
 
     name: ClassVar[str] = "clarity"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 13
+    version: ClassVar[int] = 14
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("sentences", "message", "Sentences of the advisor message."),
         MetricSpec("max_sentence_words", "message", "Words of its longest sentence."),
@@ -117,6 +117,9 @@ class ClarityAnalyzer:
                    "Walls of text, raw pastes, run-on sentences, jargon, shouting, repeated "
                    "punctuation and messages the customer did not understand, per 100 own "
                    "words."),
+        MetricSpec("grammar_errors_per_100_words", "conversation",
+                   "Grammar findings of the spelling and grammar analyzer (badly built "
+                   "sentences) in the own text per 100 own words; NaN where it did not run."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "clarity.wall_of_text": "A long message without a line break; the span is the message.",
@@ -218,6 +221,8 @@ class ClarityAnalyzer:
             "not_understood_messages": float(len(lost)) if own else NAN,
             "clarity_issues": float(issues) if n >= minimum.words else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
+            "grammar_errors_per_100_words": self._grammar_rate(own, context, n)
+            if n >= minimum.words else NAN,
         }
         per_message = {}
         for m in messages:
@@ -228,6 +233,24 @@ class ClarityAnalyzer:
         return Analysis(metrics=metrics, message_metrics=per_message,
                         findings=tuple(sorted(findings, key=lambda f: (f.message_index, f.start,
                                                                       f.code))))
+
+    def _grammar_rate(self, own: Sequence[AdvisorMessage],
+                      context: ConversationContext | Sequence[Doc | None], words: int) -> float:
+        """Grammar findings of ``[construction] analyzer`` in the own messages per 100 own words.
+
+        NaN when that analyzer's results are not in the context (it did not run): no count of
+        errors is no evidence of well-built sentences.
+        """
+        construction = self.rules.construction
+        results = (context.message_results.get(construction.analyzer)
+                   if construction is not None and isinstance(context, ConversationContext)
+                   else None)
+        if results is None:
+            return NAN
+        codes = tuple(construction.codes)
+        errors = sum(1 for m in own if m.index in results
+                     for f in results[m.index].findings if f.code.startswith(codes))
+        return 100 * errors / words
 
     # -- syntax ---------------------------------------------------------------------------------
     @staticmethod

@@ -923,6 +923,17 @@ class ClarityLimits(_Strict):
     long_word_letters: StrictInt = Field(ge=2)
 
 
+class Construction(_Strict):
+    """``[construction]``: which findings of a message analyzer say a sentence is badly built.
+
+    ``grammar_errors_per_100_words`` counts the findings of ``analyzer`` whose code starts with
+    one of ``codes`` in the own text (spelling_grammar's agreement, conjugation, homophone…).
+    """
+
+    analyzer: Word
+    codes: list[StrictStr] = Field(min_length=1)
+
+
 class Jargon(_Strict):
     """``[jargon]``: what an unexplained internal term or code looks like."""
 
@@ -1065,6 +1076,7 @@ class ClarityResource(_Strict):
     minimum: ClarityMinimum
     readability: Readability
     limits: ClarityLimits
+    construction: Construction | None = None  # without it grammar_errors_per_100_words is NaN
     jargon: Jargon
     shouting: Shouting
     punctuation: Punctuation

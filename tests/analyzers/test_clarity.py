@@ -7,7 +7,8 @@ import math
 import pytest
 
 from chatqa.analyzers.base import ConversationContext
-from chatqa.analyzers.factories import make_clarity
+from chatqa.analyzers.factories import make_clarity, make_spelling_grammar
+from chatqa.analyzers.own_text import advisor_messages
 from chatqa.errors import ConfigError
 
 
@@ -457,3 +458,34 @@ def test_clarity_not_understood_is_one_issue_per_message(clarity, nlp_fr, make_c
         assert analysis.metrics["not_understood_messages"] == 1.0
         rates.append(analysis.metrics["clarity_issues_per_100_words"])
     assert rates[0] == rates[1] > 0
+
+
+def test_clarity_grammar_errors_per_100_own_words(clarity, nlp_fr, make_conversation):
+    # the real spelling and grammar analyzer's findings, as the pipeline passes them: its
+    # grammar codes in the own text count; spelling, typography and a canned reply's do not
+    checker = make_spelling_grammar("fr")
+    conv = make_conversation(
+        ("customer", None, "Bonjour, on m'a débité deux fois pour la même commande."),
+        ("advisor", None, "Bonjour madame, je fait opposition sur la carte tout de suite."),
+        ("advisor", None, "Vous serez rembourser sous 48h sur votre compte bancaire."),
+        ("advisor", None, "Je vous conseile de surveiller vos relevés ce mois-ci."),
+        ("advisor", None, "Vous serez rembourser de vos frais dès que possible."))
+    docs = tuple(nlp_fr(m.text) for m in conv.messages)
+    results = {"spelling_grammar": {i: checker.analyze_message(docs[i]) for i in (1, 2, 3, 4)}}
+    codes = {i: sorted(f.code for f in a.findings)
+             for i, a in results["spelling_grammar"].items()}
+    assert codes[1] == ["grammar.conjugation"] and codes[2] == codes[4] == ["grammar.agreement"]
+    assert codes[3] == ["spelling.word"]
+
+    def rate(macros):
+        context = ConversationContext(docs=docs, macro_messages=macros, message_results=results)
+        own_words = sum(len(m.words) for m in advisor_messages(conv, context) if not m.macro)
+        rate = clarity.analyze_conversation(conv, context).metrics["grammar_errors_per_100_words"]
+        return rate, own_words
+
+    rate_all, words_all = rate(frozenset())
+    assert rate_all == pytest.approx(100 * 3 / words_all)
+    rate_canned, words_own = rate(frozenset({4}))  # the last one is canned: its error is not
+    assert words_own == words_all - 9 and rate_canned == pytest.approx(100 * 2 / words_own)
+    # without the spelling and grammar analyzer's results, nothing says the sentences are sound
+    assert math.isnan(_run(clarity, nlp_fr, conv).metrics["grammar_errors_per_100_words"])

@@ -264,16 +264,21 @@ def test_grid_fr_chat_clarte_exceptionnel_only_without_a_clarity_fault(issues, l
     assert proposal.level == level
 
 
-@pytest.mark.parametrize(("own_words", "issues", "lix", "level"), [
-    (21.0, 1.0, 35.0, "bon"),          # one fault in a short text: 4.8 per 100, still « bon »
-    (21.0, 2.0, 35.0, "a_ameliorer"),  # two: 9.5 per 100
-    (40.0, 0.0, 15.0, "bon"),          # terse text (a low LIX) is « bon » at best, no worse
-    (40.0, 0.0, 35.0, "exceptionnel"),
+@pytest.mark.parametrize(("own_words", "issues", "lix", "grammar", "level"), [
+    (21.0, 1.0, 35.0, 0.0, "bon"),          # one fault in a short text: 4.8 per 100, still « bon »
+    (21.0, 2.0, 35.0, 0.0, "a_ameliorer"),  # two: 9.5 per 100
+    (40.0, 0.0, 15.0, 0.0, "exceptionnel"),  # short plain sentences (a low LIX) are not capped
+    (40.0, 0.0, 35.0, 2.5, "bon"),          # one grammar error in 40 own words: « bon » at best
+    (60.0, 0.0, 35.0, 1.7, "exceptionnel"),  # one in 60: under the cap's edge (2 per 100)
+    (40.0, 0.0, 35.0, 12.5, "bon"),         # a cap: many errors lower no further than « bon »
+    (40.0, 0.0, 35.0, float("nan"), "exceptionnel"),  # grammar not checked: no cap, no level lost
 ])
-def test_grid_fr_chat_clarte_one_fault_or_terse_text_is_bon(own_words, issues, lix, level):
+def test_grid_fr_chat_clarte_one_fault_or_grammar_errors_is_bon(own_words, issues, lix, grammar,
+                                                                level):
     metrics = {"own_words": own_words, "clarity_issues": issues,
                "clarity_issues_per_100_words": 100 * issues / own_words,
                "sentence_words_mean": 8.0, "lix_score": lix,
+               "grammar_errors_per_100_words": grammar,
                "vocabulary_issues_per_100_words": 0.0, "not_understood_messages": 0.0}
     proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
     assert proposal.level == level

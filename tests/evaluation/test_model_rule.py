@@ -359,10 +359,10 @@ def test_model_rule_the_shipped_clarte_model_is_two_lines_away(tmp_path):
     assert load_grid("fr_chat").criteria["clarte"].rule == "thresholds"
     grid = load_grid(write_grid(tmp_path, SHIPPED, ""))
     metrics = {"clarity_issues_per_100_words": 0.0, "sentence_words_mean": 12.0,
-               "lix_score": 30.0, "own_words": 80.0}
+               "lix_score": 30.0, "own_words": 80.0, "grammar_errors_per_100_words": 2.5}
     proposal = propose_form_levels(grid, metrics, [])["clarte"]
     assert proposal.rule == "model" and proposal.confidence_kind == "model"
     assert proposal.level in ORDER and 1 / 3 <= proposal.confidence <= 1
-    # fr_chat's rule on the same metrics: the worst band, LIX 30 in « bon » [22, 32)
+    # fr_chat's rule on the same metrics: two grammar errors in 80 own words cap it at « bon »
     rule = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
     assert (rule.rule, rule.level) == ("thresholds", "bon")
