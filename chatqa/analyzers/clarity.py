@@ -41,6 +41,7 @@ from chatqa.analyzers.own_text import (
     apart,
     finding,
     is_long_word,
+    other_findings,
 )
 from chatqa.analyzers.raw_paste import pasted_spans
 from chatqa.analyzers.run_on import run_on_spans
@@ -236,21 +237,14 @@ class ClarityAnalyzer:
 
     def _grammar_rate(self, own: Sequence[AdvisorMessage],
                       context: ConversationContext | Sequence[Doc | None], words: int) -> float:
-        """Grammar findings of ``[construction] analyzer`` in the own messages per 100 own words.
+        """Grammar findings of ``[construction]`` in the own messages per 100 own words.
 
-        NaN when that analyzer's results are not in the context (it did not run): no count of
-        errors is no evidence of well-built sentences.
+        NaN when its analyzer did not run: no count of errors is no evidence of well-built
+        sentences.
         """
         construction = self.rules.construction
-        results = (context.message_results.get(construction.analyzer)
-                   if construction is not None and isinstance(context, ConversationContext)
-                   else None)
-        if results is None:
-            return NAN
-        codes = tuple(construction.codes)
-        errors = sum(1 for m in own if m.index in results
-                     for f in results[m.index].findings if f.code.startswith(codes))
-        return 100 * errors / words
+        errors = other_findings(own, context, [construction]) if construction else None
+        return NAN if errors is None else 100 * errors / words
 
     # -- syntax ---------------------------------------------------------------------------------
     @staticmethod

@@ -21,6 +21,8 @@ from chatqa.text import fold
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
+    from chatqa.resources.schemas import FindingSource
+
 #: A span: ``(start, end, ...)``.
 SpanT = TypeVar("SpanT", bound=tuple)
 
@@ -176,3 +178,26 @@ def finding(analyzer: str, code: str, message: AdvisorMessage, start: int, end: 
     return Finding(analyzer=analyzer, code=code, message_index=message.index, start=start,
                    end=end, text=message.text[start:end], severity=severity,
                    details={**details, "macro": message.macro})
+
+
+def other_findings(own: Sequence[AdvisorMessage],
+                   context: ConversationContext | Sequence[Any],
+                   sources: Iterable[FindingSource]) -> int | None:
+    """How many findings of other message analyzers the own messages hold, by code prefix.
+
+    ``sources`` name each analyzer and the code prefixes that count. None when none of those
+    analyzers ran in the pipeline (their results are not in the context): no count of findings
+    is no evidence that there are none.
+    """
+    if not isinstance(context, ConversationContext):
+        return None
+    counted, ran = 0, False
+    for source in sources:
+        results = context.message_results.get(source.analyzer)
+        if results is None:
+            continue
+        ran = True
+        prefixes = tuple(source.codes)
+        counted += sum(1 for m in own if m.index in results
+                       for f in results[m.index].findings if f.code.startswith(prefixes))
+    return counted if ran else None

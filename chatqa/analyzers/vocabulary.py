@@ -36,6 +36,7 @@ from chatqa.analyzers.own_text import (
     apart,
     finding,
     is_long_word,
+    other_findings,
 )
 from chatqa.measures.diversity import hdd, mattr, mtld
 from chatqa.model import Conversation, Finding, Role, Severity
@@ -228,7 +229,7 @@ class VocabularyAnalyzer:
 
     name: ClassVar[str] = "vocabulary"
     requires: ClassVar[tuple[str, ...]] = ("doc.sents",)
-    version: ClassVar[int] = 4
+    version: ClassVar[int] = 5
     metrics: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("own_words", "conversation",
                    "Words the advisor wrote outside canned replies."),
@@ -259,6 +260,9 @@ class VocabularyAnalyzer:
         MetricSpec("connectors", "conversation",
                    "Logical connectors (« toutefois », « dans ce cas ») in the own text (NaN "
                    "under the minimum own words or without a connector list)."),
+        MetricSpec("familiar_register_marks", "conversation",
+                   "Familiar words, tutoiement and dropped « ne » in the own text, as the "
+                   "markers and spelling analyzers found them (NaN where neither ran)."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "vocabulary.tic": "A verbal tic or filler (« du coup », « en fait », « voilà »).",
@@ -310,8 +314,17 @@ class VocabularyAnalyzer:
                 self.rules.data.repetition.passage_words)) if n >= minimum.words else NAN,
             "connectors": float(sum(len(self.rules.connectors.findall(m.folded)) for m in own))
             if n >= minimum.words and self.rules.connectors is not None else NAN,
+            "familiar_register_marks": self._register_marks(own, context)
+            if n >= minimum.words else NAN,
         }
         return Analysis(metrics=metrics, findings=tuple(findings))
+
+    def _register_marks(self, own: Sequence[AdvisorMessage],
+                        context: ConversationContext | Sequence[Doc | None]) -> float:
+        """Marks of a familiar register in the own messages (``[familiar_register] sources``)."""
+        register = self.rules.data.familiar_register
+        marks = other_findings(own, context, register.sources) if register else None
+        return NAN if marks is None else float(marks)
 
     def _findings(self, messages: Sequence[AdvisorMessage],
                   conversation: Conversation) -> list[Finding]:

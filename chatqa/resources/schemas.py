@@ -907,6 +907,7 @@ class VocabularyResource(_Strict):
     repetition: Repetition
     word_repetition: WordRepetition | None = None
     connectors: Connectors = Field(default_factory=Connectors)
+    familiar_register: Register | None = None  # without it familiar_register_marks is NaN
 
 
 class ClarityMinimum(_Strict):
@@ -923,15 +924,25 @@ class ClarityLimits(_Strict):
     long_word_letters: StrictInt = Field(ge=2)
 
 
-class Construction(_Strict):
-    """``[construction]``: which findings of a message analyzer say a sentence is badly built.
+class FindingSource(_Strict):
+    """Findings of another message analyzer that a conversation analyzer counts in the own text.
 
-    ``grammar_errors_per_100_words`` counts the findings of ``analyzer`` whose code starts with
-    one of ``codes`` in the own text (spelling_grammar's agreement, conjugation, homophone…).
+    ``analyzer`` is the message analyzer's name; a finding counts when its code starts with one
+    of ``codes`` (« grammar. » for every grammar code, « grammar.negation » for one).
     """
 
     analyzer: Word
     codes: list[StrictStr] = Field(min_length=1)
+
+
+class Register(_Strict):
+    """``[familiar_register]``: what ``familiar_register_marks`` counts in the own text.
+
+    Familiar words and tutoiement (the markers analyzer's ``register.*``), a dropped « ne »
+    (spelling_grammar's ``grammar.negation``): the rubric's familiar wording.
+    """
+
+    sources: list[FindingSource] = Field(min_length=1)
 
 
 class Jargon(_Strict):
@@ -1076,7 +1087,9 @@ class ClarityResource(_Strict):
     minimum: ClarityMinimum
     readability: Readability
     limits: ClarityLimits
-    construction: Construction | None = None  # without it grammar_errors_per_100_words is NaN
+    # ``[construction]``: the findings that say a sentence is badly built (spelling_grammar's
+    # grammar codes); without it grammar_errors_per_100_words is NaN
+    construction: FindingSource | None = None
     jargon: Jargon
     shouting: Shouting
     punctuation: Punctuation

@@ -375,3 +375,37 @@ def test_shipped_pattern_sets_first_search_lets_through_every_text_a_pattern_mat
                 matched += 1
                 assert patterns.either.search(text), (name, text)
     assert matched > 50  # the check read texts that match
+
+
+def test_vocabulary_familiar_register_marks_of_the_own_text(vocabulary, nlp_fr, make_conversation):
+    # the real markers and spelling analyzers' findings, as the pipeline passes them: familiar
+    # words, tutoiement and a dropped « ne » in the own messages count; a canned reply's do not
+    from chatqa.analyzers.factories import make_markers, make_spelling_grammar
+
+    analyzers = {"markers": make_markers("fr").initialize(nlp_fr),
+                 "spelling_grammar": make_spelling_grammar("fr")}
+    conv = make_conversation(
+        ("customer", None, "Bonjour, mon colis n'est toujours pas arrivé, c'est normal ?"),
+        ("advisor", None, "Ouais, ton colis est parti hier soir du dépôt de Lyon."),
+        ("advisor", None, "Il a pas été scanné au départ, mais il arrive demain matin."),
+        ("advisor", None, "Je vous souhaite une excellente journée et à bientôt sur le site."),
+        ("advisor", None, "Bah je sais pas, faut attendre le passage du livreur demain."))
+    docs = tuple(nlp_fr(m.text) for m in conv.messages)
+    results = {name: {i: a.analyze_message(docs[i]) for i in (1, 2, 3, 4)}
+               for name, a in analyzers.items()}
+    found = {i: sorted(f.code for name in results for f in results[name][i].findings
+                       if f.code.startswith(("register.", "grammar.negation")))
+             for i in (1, 2, 3, 4)}
+    assert found[1] == ["register.familiar", "register.tutoiement"]
+    assert found[2] == ["grammar.negation"] and found[3] == []
+    assert len(found[4]) >= 2
+
+    def marks(macros, given=results):
+        context = ConversationContext(docs=docs, macro_messages=macros, message_results=given)
+        return vocabulary.analyze_conversation(conv, context).metrics["familiar_register_marks"]
+
+    assert marks(frozenset()) == 3 + len(found[4])
+    assert marks(frozenset({4})) == 3  # the last message is canned: its marks are the macro's
+    # one of the two analyzers is enough to count; neither, and nothing says there is none
+    assert marks(frozenset({4}), {"markers": results["markers"]}) == 2
+    assert math.isnan(_run(vocabulary, nlp_fr, conv).metrics["familiar_register_marks"])
