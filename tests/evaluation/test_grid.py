@@ -244,6 +244,20 @@ def test_grid_check_inputs_accepts_fr_chat():
     grid.check_inputs(used, codes)
 
 
+@pytest.mark.parametrize(("flesch", "marks", "level"), [
+    (101.0, 0.0, "bon"),           # terse answers of short words: « correct but plain », no worse
+    (75.0, 1.0, "exceptionnel"),   # one familiar word is left to the other metrics
+    (75.0, 2.0, "a_ameliorer"),    # two marks of a familiar register: « à améliorer »
+    (101.0, 3.0, "a_ameliorer"),
+    (75.0, float("nan"), "exceptionnel"),  # the markers did not run: no cap, no level lost
+])
+def test_grid_fr_chat_richesse_a_ameliorer_from_register_not_short_words(flesch, marks, level):
+    metrics = {"own_words": 80.0, "vocabulary_issues_per_100_words": 0.0, "flesch_score": flesch,
+               "repeated_passages": 0.0, "connectors": 2.0, "familiar_register_marks": marks}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["richesse_vocabulaire"]
+    assert proposal.level == level
+
+
 @pytest.mark.parametrize(("repeated", "level"), [(0.0, "exceptionnel"), (1.0, "exceptionnel"),
                                                  (2.0, "bon"), (5.0, "bon")])
 def test_grid_fr_chat_richesse_capped_by_passages_written_again(repeated, level):
