@@ -278,6 +278,21 @@ def test_grid_fr_chat_clarte_exceptionnel_only_without_a_clarity_fault(issues, l
     assert proposal.level == level
 
 
+@pytest.mark.parametrize(("vocabulary", "clarte", "richesse"), [
+    (0.0, "exceptionnel", "exceptionnel"),
+    (3.0, "bon", "bon"),
+    (12.0, "bon", "a_ameliorer"),  # fillers make a text clumsy, not hard to follow
+])
+def test_grid_fr_chat_vocabulary_issues_weigh_less_on_clarte(vocabulary, clarte, richesse):
+    metrics = {"own_words": 80.0, "clarity_issues": 0.0, "clarity_issues_per_100_words": 0.0,
+               "sentence_words_mean": 10.0, "grammar_errors_per_100_words": 0.0,
+               "vocabulary_issues_per_100_words": vocabulary, "not_understood_messages": 0.0,
+               "flesch_score": 75.0, "repeated_passages": 0.0, "connectors": 2.0,
+               "familiar_register_marks": 0.0}
+    levels = propose_form_levels(load_grid("fr_chat"), metrics, [])
+    assert (levels["clarte"].level, levels["richesse_vocabulaire"].level) == (clarte, richesse)
+
+
 @pytest.mark.parametrize(("own_words", "issues", "lix", "grammar", "level"), [
     (21.0, 1.0, 35.0, 0.0, "bon"),          # one fault in a short text: 4.8 per 100, still « bon »
     (21.0, 2.0, 35.0, 0.0, "a_ameliorer"),  # two: 9.5 per 100
