@@ -11,8 +11,8 @@ Data (read in place, never copied):
   benchmarks/data/graded_style_dev_fr*.jsonl        60 others, graded by three people apart
                                                     (one file each), the set the thresholds
                                                     are tuned on
-  benchmarks/data/style_{c,d,f,g}_fr.jsonl          frozen: four times 60 invented chats
-  benchmarks/data/graded_style_{c,d,f,g}_fr_r{1,2,3}.jsonl  written from a brief, graded apart
+  benchmarks/data/style_{c,d,f,g,h}_fr.jsonl        frozen: five times 60 invented chats
+  benchmarks/data/graded_style_{c,d,f,g,h}_fr_r{1,2,3}.jsonl  written from a brief, graded apart
                                                     by three people from the same rubric
                                                     (scored on their own file)
   benchmarks/data/style_e_fr.jsonl, graded_style_e_fr_r{1,2,3}.jsonl  60 more, made the same
@@ -33,7 +33,7 @@ reach on these chats). Plots (histograms of the metrics, coloured by the grid's 
 saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
-        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,frozen_d,frozen_f,frozen_g]
+        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_h]
 """
 
 from __future__ import annotations
@@ -61,11 +61,13 @@ GRADED = {"frozen": ("graded_style_fr.jsonl",),
           "frozen_d": tuple(f"graded_style_d_fr_r{k}.jsonl" for k in (1, 2, 3)),
           "dev_e": tuple(f"graded_style_e_fr_r{k}.jsonl" for k in (1, 2, 3)),
           "frozen_f": tuple(f"graded_style_f_fr_r{k}.jsonl" for k in (1, 2, 3)),
-          "frozen_g": tuple(f"graded_style_g_fr_r{k}.jsonl" for k in (1, 2, 3))}
+          "frozen_g": tuple(f"graded_style_g_fr_r{k}.jsonl" for k in (1, 2, 3)),
+          "frozen_h": tuple(f"graded_style_h_fr_r{k}.jsonl" for k in (1, 2, 3))}
 #: Graded sets whose conversations are not the PMC chats: scored on their own file, canned
 #: replies counted in that file (as score_archive does on any archive).
 ARCHIVES = {name: DATA / f"style_{name[-1]}_fr.jsonl"
-            for name in ("frozen_c", "frozen_d", "dev_e", "frozen_f", "frozen_g")}
+            for name in ("frozen_c", "frozen_d", "dev_e", "frozen_f", "frozen_g",
+                         "frozen_h")}
 CRITERIA = ("richesse_vocabulaire", "clarte")
 LEVELS = ("a_ameliorer", "bon", "exceptionnel")
 METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",
