@@ -266,7 +266,7 @@ def fr_chat():
 @pytest.mark.parametrize(("lines", "richesse", "clarte"), [
     (EXPLAINED, "exceptionnel", "exceptionnel"),
     (STATED, "bon", "exceptionnel"),  # no connector: « bon » at best
-    (FILLERS, "a_ameliorer", "a_ameliorer"),  # tics and a vague word, terse
+    (FILLERS, "a_ameliorer", "bon"),  # tics and a vague word: poor wording, clumsy but clear
     (SHOUTED, "bon", "a_ameliorer"),  # capitals and « !!! »
     (LONG, "bon", "bon"),  # 24 words a sentence
     (["C'est noté, je regarde.", "Il part demain."], "na", "na"),  # 8 own words
