@@ -56,18 +56,15 @@ DATA = REPO / "benchmarks" / "data"
 GRADED = {"frozen": ("graded_style_fr.jsonl",),
           "frozen_b": tuple(f"graded_style_b_fr_r{k}.jsonl" for k in (1, 2, 3)),
           "dev": ("graded_style_dev_fr.jsonl", "graded_style_dev_fr_r2.jsonl",
-                  "graded_style_dev_fr_r3.jsonl"),
-          "frozen_c": tuple(f"graded_style_c_fr_r{k}.jsonl" for k in (1, 2, 3)),
-          "frozen_d": tuple(f"graded_style_d_fr_r{k}.jsonl" for k in (1, 2, 3)),
-          "dev_e": tuple(f"graded_style_e_fr_r{k}.jsonl" for k in (1, 2, 3)),
-          "frozen_f": tuple(f"graded_style_f_fr_r{k}.jsonl" for k in (1, 2, 3)),
-          "frozen_g": tuple(f"graded_style_g_fr_r{k}.jsonl" for k in (1, 2, 3)),
-          "frozen_h": tuple(f"graded_style_h_fr_r{k}.jsonl" for k in (1, 2, 3))}
+                  "graded_style_dev_fr_r3.jsonl")}
+#: The invented sets by name and letter, each graded by three people; e is a tuning set.
+INVENTED = {"frozen_c": "c", "frozen_d": "d", "dev_e": "e", "frozen_f": "f", "frozen_g": "g",
+            "frozen_h": "h"}
+GRADED |= {name: tuple(f"graded_style_{k}_fr_r{r}.jsonl" for r in (1, 2, 3))
+           for name, k in INVENTED.items()}
 #: Graded sets whose conversations are not the PMC chats: scored on their own file, canned
 #: replies counted in that file (as score_archive does on any archive).
-ARCHIVES = {name: DATA / f"style_{name[-1]}_fr.jsonl"
-            for name in ("frozen_c", "frozen_d", "dev_e", "frozen_f", "frozen_g",
-                         "frozen_h")}
+ARCHIVES = {name: DATA / f"style_{k}_fr.jsonl" for name, k in INVENTED.items()}
 CRITERIA = ("richesse_vocabulaire", "clarte")
 LEVELS = ("a_ameliorer", "bon", "exceptionnel")
 METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "zipf_mean",

@@ -80,6 +80,19 @@ def clarity():
     return make_clarity("fr")
 
 
+def message_results(analyzers, nlp, conversation):
+    """The parse of each message, and the message analyzers' results on the advisor's.
+
+    ``(docs, {analyzer name: {message index: Analysis}})``: what the pipeline hands a
+    conversation analyzer in ``ConversationContext.message_results``.
+    """
+    from chatqa.model import Role
+
+    docs = tuple(nlp(m.text) for m in conversation.messages)
+    advisor = [i for i, m in enumerate(conversation.messages) if m.role is Role.ADVISOR]
+    return docs, {a.name: {i: a.analyze_message(docs[i]) for i in advisor} for a in analyzers}
+
+
 def analyze_with(analyzer, nlp, conversation, macros=frozenset()):
     """A conversation analyzer's result on ``conversation`` parsed by ``nlp``.
 

@@ -146,6 +146,8 @@ class ClarityAnalyzer:
     _term_questions: PatternSet = field(default=None, init=False, repr=False, compare=False)
     _trade_terms: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
     _hyphen_code: re.Pattern[str] = field(default=None, init=False, repr=False, compare=False)
+    _definition_phrases: tuple[str, ...] = field(default=(), init=False, repr=False,
+                                                 compare=False)
 
     def __post_init__(self) -> None:
         """Read the glossary (E201 when it is no readable file) and compile the patterns."""
@@ -166,6 +168,7 @@ class ClarityAnalyzer:
         object.__setattr__(self, "_maybe_term", re.compile(f"(?:{unanchored})|[0-9]"))
         object.__setattr__(self, "_trade_terms", _words_pattern(jargon.trade_terms))
         object.__setattr__(self, "_hyphen_code", re.compile(jargon.hyphen_code or "(?!)"))
+        object.__setattr__(self, "_definition_phrases", tuple(map(fold, jargon.definition_phrases)))
         object.__setattr__(self, "_punctuation", re.compile(self.rules.punctuation.pattern))
         lost = self.rules.not_understood
         if lost is not None:
@@ -395,7 +398,7 @@ class ClarityAnalyzer:
                 and nxt[1].lower_ in rules.apposition_starts:
             return True
         rest = fold("".join(t.text_with_ws for t in doc[cue.i:cue.i + 7]))
-        return any(rest.startswith(fold(p)) for p in rules.definition_phrases)
+        return rest.startswith(self._definition_phrases)
 
     def _looks_like_a_code(self, code: str) -> bool:
         """Whether ``code`` is an internal code in capitals (« AUTH-403 », « VALID-KO »).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import message_results
 
 from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_clarity, make_spelling_grammar
@@ -470,8 +471,7 @@ def test_clarity_grammar_errors_per_100_own_words(clarity, nlp_fr, make_conversa
         ("advisor", None, "Vous serez rembourser sous 48h sur votre compte bancaire."),
         ("advisor", None, "Je vous conseile de surveiller vos relevés ce mois-ci."),
         ("advisor", None, "Vous serez rembourser de vos frais dès que possible."))
-    docs = tuple(nlp_fr(m.text) for m in conv.messages)
-    results = {"spelling_grammar": {i: checker.analyze_message(docs[i]) for i in (1, 2, 3, 4)}}
+    docs, results = message_results([checker], nlp_fr, conv)
     codes = {i: sorted(f.code for f in a.findings)
              for i, a in results["spelling_grammar"].items()}
     assert codes[1] == ["grammar.conjugation"] and codes[2] == codes[4] == ["grammar.agreement"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import message_results
 
 from chatqa.analyzers.base import ConversationContext
 from chatqa.analyzers.factories import make_vocabulary
@@ -382,17 +383,14 @@ def test_vocabulary_familiar_register_marks_of_the_own_text(vocabulary, nlp_fr, 
     # words, tutoiement and a dropped « ne » in the own messages count; a canned reply's do not
     from chatqa.analyzers.factories import make_markers, make_spelling_grammar
 
-    analyzers = {"markers": make_markers("fr").initialize(nlp_fr),
-                 "spelling_grammar": make_spelling_grammar("fr")}
+    analyzers = [make_markers("fr").initialize(nlp_fr), make_spelling_grammar("fr")]
     conv = make_conversation(
         ("customer", None, "Bonjour, mon colis n'est toujours pas arrivé, c'est normal ?"),
         ("advisor", None, "Ouais, ton colis est parti hier soir du dépôt de Lyon."),
         ("advisor", None, "Il a pas été scanné au départ, mais il arrive demain matin."),
         ("advisor", None, "Je vous souhaite une excellente journée et à bientôt sur le site."),
         ("advisor", None, "Bah je sais pas, faut attendre le passage du livreur demain."))
-    docs = tuple(nlp_fr(m.text) for m in conv.messages)
-    results = {name: {i: a.analyze_message(docs[i]) for i in (1, 2, 3, 4)}
-               for name, a in analyzers.items()}
+    docs, results = message_results(analyzers, nlp_fr, conv)
     found = {i: sorted(f.code for name in results for f in results[name][i].findings
                        if f.code.startswith(("register.", "grammar.negation")))
              for i in (1, 2, 3, 4)}
