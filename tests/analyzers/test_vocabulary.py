@@ -282,15 +282,20 @@ def test_vocabulary_fr_chat_levels_reachable(fr_chat, make_conversation, lines, 
 
 def test_vocabulary_fr_chat_clarte_capped_when_the_customer_is_lost(fr_chat, make_conversation,
                                                                      tmp_path):
-    # the clearest lines, then a customer who writes they did not understand: « à améliorer »,
-    # unless the message they did not understand is a canned reply (the company's text)
+    # the clearest lines, then a customer who writes they did not understand: « bon » once,
+    # « à améliorer » when they are lost again after the next answer, and « exceptionnel »
+    # when the message they did not understand is a canned reply (the company's text)
     lost = ("customer", None, "je ne comprends pas, elle arrive quand alors ?")
     conv = make_conversation(ASK, *(("advisor", None, t) for t in EXPLAINED), lost,
                              language="fr")
     result = fr_chat.score(conv)
-    assert result.form.proposals["clarte"].level == "a_ameliorer"
+    assert result.form.proposals["clarte"].level == "bon"
     assert [f.text for f in result.findings if f.code == "clarity.not_understood"] == [
         "je ne comprends pas"]
+    again = make_conversation(ASK, *(("advisor", None, t) for t in EXPLAINED), lost,
+                              ("advisor", None, "Elle arrive en fin de semaine, Madame."),
+                              ("customer", None, "c'est-à-dire ? quel jour ?"), language="fr")
+    assert fr_chat.score(again).form.proposals["clarte"].level == "a_ameliorer"
     library = tmp_path / "macros.txt"
     library.write_text(EXPLAINED[2] + "\n", "utf-8")
     canned = MacroTable.from_library(library)

@@ -294,7 +294,8 @@ def test_grid_fr_chat_vocabulary_issues_weigh_less_on_clarte(vocabulary, clarte,
 
 
 @pytest.mark.parametrize(("own_words", "issues", "lix", "grammar", "level"), [
-    (21.0, 1.0, 35.0, 0.0, "bon"),          # one fault in a short text: 4.8 per 100, still « bon »
+    (40.0, 1.0, 35.0, 0.0, "bon"),          # one fault in 40 own words: 2.5 per 100, « bon »
+    (21.0, 1.0, 35.0, 0.0, "a_ameliorer"),  # one in a short text: 4.8 per 100 (edge 3)
     (21.0, 2.0, 35.0, 0.0, "a_ameliorer"),  # two: 9.5 per 100
     (40.0, 0.0, 15.0, 0.0, "exceptionnel"),  # short plain sentences (a low LIX) are not capped
     (40.0, 0.0, 35.0, 2.5, "bon"),          # one grammar error in 40 own words: « bon » at best
