@@ -267,6 +267,32 @@ def test_grid_fr_chat_richesse_capped_by_passages_written_again(repeated, level)
     assert proposal.level == level
 
 
+@pytest.mark.parametrize(("long_words", "level"), [
+    (0.25, "exceptionnel"), (0.2, "exceptionnel"),  # one own word in five of 7 letters or more
+    (0.19, "bon"), (0.05, "bon"),                    # plain everyday words: « bon » at best
+    (float("nan"), "exceptionnel"),                  # not measured: no cap, no level lost
+])
+def test_grid_fr_chat_richesse_capped_by_few_long_words(long_words, level):
+    metrics = {"own_words": 80.0, "vocabulary_issues_per_100_words": 0.0, "flesch_score": 75.0,
+               "repeated_passages": 0.0, "connectors": 2.0, "familiar_register_marks": 0.0,
+               "long_word_ratio": long_words}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["richesse_vocabulaire"]
+    assert proposal.level == level
+
+
+@pytest.mark.parametrize(("not_understood", "level"), [
+    (0.0, "exceptionnel"),
+    (1.0, "bon"),          # lost once, then helped: « bon »
+    (2.0, "a_ameliorer"),  # lost again: unsure what to do
+])
+def test_grid_fr_chat_clarte_customer_lost_once_is_bon_twice_a_ameliorer(not_understood, level):
+    metrics = {"own_words": 150.0, "clarity_issues": 0.0, "clarity_issues_per_100_words": 0.0,
+               "sentence_words_mean": 12.0, "grammar_errors_per_100_words": 0.0,
+               "vocabulary_issues_per_100_words": 0.0, "not_understood_messages": not_understood}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["clarte"]
+    assert proposal.level == level
+
+
 @pytest.mark.parametrize(("issues", "level"), [(0.0, "exceptionnel"), (1.0, "bon"), (2.0, "bon")])
 def test_grid_fr_chat_clarte_exceptionnel_only_without_a_clarity_fault(issues, level):
     # one fault in 150 own words is under the rate's edge (0.67 per 100), yet not exceptionnel
