@@ -87,6 +87,14 @@ def _spans(pair, text, code):
     ("Ouais, c'est réglé.", "register.familiar", "Ouais"),
     ("Ok ça marche, je valide.", "register.familiar", "Ok ça marche"),
     ("Envoie la photo stp.", "register.familiar", "stp"),
+    ("Votre colis est dispo au relais.", "register.familiar", "dispo"),
+    ("Je vous envoie un récap des modules.", "register.familiar", "récap"),
+    ("Votre num de contrat, s'il vous plaît.", "register.familiar", "num"),
+    ("c bon pour moi, le remboursement part ce soir.", "register.familiar", "c bon"),
+    ("Je vous file un code de réduction.", "register.familiar", "file"),
+    ("Trop dommage, le spectacle est complet.", "register.familiar", "Trop"),
+    ("Bon ben je relance le service technique.", "register.familiar", "Bon ben"),
+    ("Faut redémarrer la box.", "register.familiar", "Faut"),
 ])
 def test_markers_find_each_kind_in_french(fr, text, code, span):
     assert span in _spans(fr, text, code)
@@ -123,6 +131,15 @@ def test_markers_understanding_is_one_pattern_however_worded(fr, text):
     ("Le souci que vous rencontrez vient de la mise à jour.", "marker.directivity"),
     ("Chez nous, la livraison est offerte.", "marker.directivity"),
     ("Affiche-t-il un message d'erreur ?", "register.tutoiement"),
+    # look-alikes of familiar words: names, the metal, a product, standard short words, « SVP »
+    ("Bonjour Madame Bah, votre dossier est traité.", "register.familiar"),
+    ("Ce bracelet est garanti sans nickel.", "register.familiar"),
+    ("Votre forfait Top 100 Go reste valable.", "register.familiar"),
+    ("Je suis Max, je prends le relais.", "register.familiar"),
+    ("Vous pouvez venir à vélo, en métro ou en auto.", "register.familiar"),
+    ("Un instant svp, je vérifie votre commande.", "register.familiar"),
+    ("Il faut redémarrer la box.", "register.familiar"),
+    ("Il y a un délai de 48 heures.", "register.familiar"),
 ])
 def test_markers_hard_negatives_give_no_marker_of_that_kind(fr, text, code):
     assert _spans(fr, text, code) == []
