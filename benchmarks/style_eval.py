@@ -59,7 +59,8 @@ GRADED = {"frozen": ("graded_style_fr.jsonl",),
                   "graded_style_dev_fr_r3.jsonl")}
 #: The invented sets by name and letter, each graded by three people; e is a tuning set.
 INVENTED = {"frozen_c": "c", "frozen_d": "d", "dev_e": "e", "frozen_f": "f", "frozen_g": "g",
-            "frozen_h": "h", "frozen_i": "i", "frozen_j": "j"}
+            "frozen_h": "h", "frozen_i": "i", "frozen_j": "j",
+            "frozen_k": "k"}
 GRADED |= {name: tuple(f"graded_style_{k}_fr_r{r}.jsonl" for r in (1, 2, 3))
            for name, k in INVENTED.items()}
 #: Graded sets whose conversations are not the PMC chats: scored on their own file, canned
