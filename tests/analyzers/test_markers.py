@@ -131,7 +131,8 @@ def test_markers_understanding_is_one_pattern_however_worded(fr, text):
     ("Le souci que vous rencontrez vient de la mise à jour.", "marker.directivity"),
     ("Chez nous, la livraison est offerte.", "marker.directivity"),
     ("Affiche-t-il un message d'erreur ?", "register.tutoiement"),
-    # look-alikes of familiar words: names, the metal, a product, standard short words, « SVP »
+    # look-alikes of familiar words: names, the metal, a product, standard short words, « svp »
+    ("Le choc a laissé une bosse sur la portière.", "register.familiar"),
     ("Bonjour Madame Bah, votre dossier est traité.", "register.familiar"),
     ("Ce bracelet est garanti sans nickel.", "register.familiar"),
     ("Votre forfait Top 100 Go reste valable.", "register.familiar"),
