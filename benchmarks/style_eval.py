@@ -11,10 +11,10 @@ Data (read in place, never copied):
   benchmarks/data/graded_style_dev_fr*.jsonl        60 others, graded by three people apart
                                                     (one file each), the set the thresholds
                                                     are tuned on
-  benchmarks/data/style_{c,d,f,g,h}_fr.jsonl        frozen: five times 60 invented chats
-  benchmarks/data/graded_style_{c,d,f,g,h}_fr_r{1,2,3}.jsonl  written from a brief, graded apart
+  benchmarks/data/style_{c,d,f,...,k}_fr.jsonl      frozen: nine times 60 invented chats
+  benchmarks/data/graded_style_{c,...,k}_fr_r{1,2,3}.jsonl  written from a brief, graded apart
                                                     by three people from the same rubric
-                                                    (scored on their own file)
+                                                    (scored on their own file; INVENTED)
   benchmarks/data/style_e_fr.jsonl, graded_style_e_fr_r{1,2,3}.jsonl  60 more, made the same
                                                     way: a tuning set (dev_e)
 
@@ -33,7 +33,7 @@ reach on these chats). Plots (histograms of the metrics, coloured by the grid's 
 saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
-        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_h]
+        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k]
 """
 
 from __future__ import annotations

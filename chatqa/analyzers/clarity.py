@@ -246,8 +246,7 @@ class ClarityAnalyzer:
         sentences.
         """
         construction = self.rules.construction
-        errors = other_findings(own, context, [construction]) if construction else None
-        return NAN if errors is None else 100 * errors / words
+        return 100 * other_findings(own, context, [construction]) / words if construction else NAN
 
     # -- syntax ---------------------------------------------------------------------------------
     @staticmethod

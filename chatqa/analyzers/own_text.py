@@ -7,6 +7,7 @@ a letter that is not a link, an e-mail address or an anonymisation placeholder (
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -182,15 +183,15 @@ def finding(analyzer: str, code: str, message: AdvisorMessage, start: int, end: 
 
 def other_findings(own: Sequence[AdvisorMessage],
                    context: ConversationContext | Sequence[Any],
-                   sources: Iterable[FindingSource]) -> int | None:
+                   sources: Iterable[FindingSource]) -> float:
     """How many findings of other message analyzers the own messages hold, by code prefix.
 
-    ``sources`` name each analyzer and the code prefixes that count. None when none of those
+    ``sources`` name each analyzer and the code prefixes that count. NaN when none of those
     analyzers ran in the pipeline (their results are not in the context): no count of findings
     is no evidence that there are none.
     """
     if not isinstance(context, ConversationContext):
-        return None
+        return math.nan
     counted, ran = 0, False
     for source in sources:
         results = context.message_results.get(source.analyzer)
@@ -200,4 +201,4 @@ def other_findings(own: Sequence[AdvisorMessage],
         prefixes = tuple(source.codes)
         counted += sum(1 for m in own if m.index in results
                        for f in results[m.index].findings if f.code.startswith(prefixes))
-    return counted if ran else None
+    return float(counted) if ran else math.nan

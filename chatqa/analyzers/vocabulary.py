@@ -323,8 +323,7 @@ class VocabularyAnalyzer:
                         context: ConversationContext | Sequence[Doc | None]) -> float:
         """Marks of a familiar register in the own messages (``[familiar_register] sources``)."""
         register = self.rules.data.familiar_register
-        marks = other_findings(own, context, register.sources) if register else None
-        return NAN if marks is None else float(marks)
+        return other_findings(own, context, register.sources) if register else NAN
 
     def _findings(self, messages: Sequence[AdvisorMessage],
                   conversation: Conversation) -> list[Finding]:
