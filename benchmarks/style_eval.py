@@ -33,7 +33,7 @@ reach on these chats). Plots (histograms of the metrics, coloured by the grid's 
 saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
-        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k]
+        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k,thin_real,thin_a,thin_b]
 """
 
 from __future__ import annotations
@@ -60,9 +60,14 @@ GRADED = {"frozen": ("graded_style_fr.jsonl",),
 #: The invented sets by name and letter, each graded by three people; e is a tuning set.
 INVENTED = {"frozen_c": "c", "frozen_d": "d", "dev_e": "e", "frozen_f": "f", "frozen_g": "g",
             "frozen_h": "h", "frozen_i": "i", "frozen_j": "j",
-            "frozen_k": "k"}
+            "frozen_k": "k", "thin_a": "thin_a", "thin_b": "thin_b"}
 GRADED |= {name: tuple(f"graded_style_{k}_fr_r{r}.jsonl" for r in (1, 2, 3))
            for name, k in INVENTED.items()}
+#: Real PMC chats with 1 to 19 own words, graded from the rubric's thin-text addendum.
+GRADED["thin_real"] = tuple(f"graded_style_thin_real_fr_r{r}.jsonl" for r in (1, 2, 3))
+#: The thin tier: chats with this many own words (and fewer than 15) get a level from the
+#: thin-text addendum's threshold on (benchmarks/data/README.md, « Thin own text »).
+THIN_WORDS = (8, 15)
 #: Graded sets whose conversations are not the PMC chats: scored on their own file, canned
 #: replies counted in that file (as score_archive does on any archive).
 ARCHIVES = {name: DATA / f"style_{k}_fr.jsonl" for name, k in INVENTED.items()}
@@ -236,6 +241,24 @@ def plots(conv: pd.DataFrame, forms: pd.DataFrame, folder: Path) -> None:
         print(f"   plot: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 
 
+def thin_tier(graded: pd.DataFrame, conv: pd.DataFrame, forms: pd.DataFrame) -> None:
+    """The chats of a graded set with 8 to 14 own words: who gives them a level, and which."""
+    own = conv["own_words"].reindex(graded.index).fillna(0)
+    thin = graded.index[(own >= THIN_WORDS[0]) & (own < THIN_WORDS[1])]
+    if len(thin) == 0:
+        return
+    print(f"   thin tier: {len(thin)} conversations with {THIN_WORDS[0]} to "
+          f"{THIN_WORDS[1] - 1} own words")
+    for criterion in CRITERIA:
+        human = graded.loc[thin, criterion]
+        machine = levels_of(forms, criterion).reindex(thin)
+        hs, ms = paired(human, machine)
+        exact = np.mean([h == m for h, m in zip(hs, ms, strict=True)]) if hs else np.nan
+        print(f"     {criterion:22} graders give a level to {(human != 'na').mean():.0%} "
+              f"(target >= 67%), the grid to {(machine != 'na').mean():.0%}; on {len(hs)} "
+              f"pairs: same level {exact:.0%}, QWK={qwk(hs, ms):+.3f}")
+
+
 def tune(conv: pd.DataFrame, graded: pd.DataFrame) -> None:
     """Print the dev-set QWK of one-metric bands over a grid of edges (for choosing them)."""
     for criterion in CRITERIA:
@@ -289,9 +312,11 @@ def main() -> int:
             print("   (no file)")
             continue
         print(f"   {len(graded)} conversations, {len(graders)} grader(s)")
-        own_forms = score(args.grid, ARCHIVES[name])[1] if name in ARCHIVES else forms
+        own_conv, own_forms = score(args.grid, ARCHIVES[name]) if name in ARCHIVES \
+            else (conv, forms)
         for criterion in CRITERIA:
             agreement(graded, own_forms, criterion, graders)
+        thin_tier(graded, own_conv, own_forms)
         if args.tune and name == "dev":
             tune(conv, graded)
     return 0
