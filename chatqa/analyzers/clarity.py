@@ -118,6 +118,9 @@ class ClarityAnalyzer:
                    "Walls of text, raw pastes, run-on sentences, jargon, shouting, repeated "
                    "punctuation and messages the customer did not understand, per 100 own "
                    "words."),
+        MetricSpec("jargon_per_100_words", "conversation",
+                   "Internal terms and codes not explained (the jargon findings) per 100 own "
+                   "words: what shorthand weighs in the wording (NaN under the minimum)."),
         MetricSpec("grammar_errors_per_100_words", "conversation",
                    "Grammar findings of the spelling and grammar analyzer (badly built "
                    "sentences) in the own text per 100 own words; NaN where it did not run."),
@@ -225,6 +228,9 @@ class ClarityAnalyzer:
             "not_understood_messages": float(len(lost)) if own else NAN,
             "clarity_issues": float(issues) if n >= minimum.words else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
+            "jargon_per_100_words": 100 * sum(
+                1 for f in findings if f.code == "clarity.jargon" and not f.details["macro"]) / n
+            if n >= minimum.words else NAN,
             "grammar_errors_per_100_words": self._grammar_rate(own, context, n)
             if n >= minimum.words else NAN,
         }

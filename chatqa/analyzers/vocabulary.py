@@ -263,6 +263,9 @@ class VocabularyAnalyzer:
         MetricSpec("familiar_register_marks", "conversation",
                    "Familiar words, tutoiement and dropped « ne » in the own text, as the "
                    "markers and spelling analyzers found them (NaN where neither ran)."),
+        MetricSpec("familiar_register_marks_per_100_words", "conversation",
+                   "The same marks per 100 own words: what one familiar word weighs in a line "
+                   "or two (NaN where neither analyzer ran)."),
     )
     codes: ClassVar[Mapping[str, str]] = {
         "vocabulary.tic": "A verbal tic or filler (« du coup », « en fait », « voilà »).",
@@ -317,6 +320,8 @@ class VocabularyAnalyzer:
             "familiar_register_marks": self._register_marks(own, context)
             if n >= minimum.words else NAN,
         }
+        metrics["familiar_register_marks_per_100_words"] = \
+            100 * metrics["familiar_register_marks"] / n if n >= minimum.words else NAN
         return Analysis(metrics=metrics, findings=tuple(findings))
 
     def _register_marks(self, own: Sequence[AdvisorMessage],

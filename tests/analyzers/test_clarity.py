@@ -41,6 +41,20 @@ def test_clarity_jargon_unless_explained_or_the_customers(clarity, nlp_fr, make_
     assert _codes(_run(clarity, nlp_fr, conv), "clarity.jargon") == ["N2"]
 
 
+def test_clarity_jargon_per_100_own_words(clarity, nlp_fr, make_conversation):
+    # two codes in the own text (« N2 », « PSP »), one in a canned reply (the company's)
+    conv = make_conversation(
+        ("customer", None, "Bonjour, mon remboursement n'est toujours pas arrivé."),
+        ("advisor", None, "J'ouvre un ticket en N2 pour votre remboursement."),
+        ("advisor", None, "Le remboursement est bloqué côté PSP depuis hier."),
+        ("advisor", None, "Votre dossier passe en N3 dès ce soir."))
+    m = _run(clarity, nlp_fr, conv, frozenset({3})).metrics
+    assert m["jargon_per_100_words"] == pytest.approx(100 * 2 / 17)
+    # below the minimum of own words: no rate
+    short = make_conversation(("advisor", None, "Ticket ouvert en N2."))
+    assert math.isnan(_run(clarity, nlp_fr, short).metrics["jargon_per_100_words"])
+
+
 @pytest.mark.parametrize(("text", "terms"), [
     # a grammatical word alone in capitals, too short to be shouting: an acronym
     ("Votre mensualité a augmenté parce que votre CAR a été réévaluée.", ["CAR"]),
@@ -311,8 +325,8 @@ def test_clarity_passive_sentence_ratio(clarity, nlp_fr, make_conversation):
     # a passive canned reply is not the advisor's own text
     assert ratio(("advisor", None, PASSIVE), ("advisor", None, ACTIVE),
                  macros=frozenset({0})) == 0.0
-    # below 15 own words: no measure
-    assert math.isnan(ratio(("advisor", None, "La commande a été annulée par le service.")))
+    # below 8 own words: no measure
+    assert math.isnan(ratio(("advisor", None, "La commande a été annulée hier.")))
 
 
 def test_clarity_subordinate_clauses_per_sentence(clarity, nlp_fr, make_conversation):

@@ -270,7 +270,10 @@ def fr_chat():
     (FILLERS, "a_ameliorer", "bon"),  # tics and a vague word: poor wording, clumsy but clear
     (SHOUTED, "bon", "a_ameliorer"),  # capitals and « !!! »
     (LONG, "bon", "bon"),  # 24 words a sentence
-    (["C'est noté, je regarde.", "Il part demain."], "na", "na"),  # 8 own words
+    # one own sentence (8 to 14 own words, the thin tier): « bon » at best for vocabulary,
+    # no variety shows in it; clarity is judged on what is there
+    (["C'est noté, je regarde.", "Il part demain."], "bon", "exceptionnel"),  # 8 own words
+    (["C'est noté, je regarde.", "Il part."], "na", "na"),  # 7 own words
 ])
 def test_vocabulary_fr_chat_levels_reachable(fr_chat, make_conversation, lines, richesse,
                                              clarte):
@@ -409,6 +412,12 @@ def test_vocabulary_familiar_register_marks_of_the_own_text(vocabulary, nlp_fr, 
 
     assert marks(frozenset()) == 3 + len(found[4])
     assert marks(frozenset({4})) == 3  # the last message is canned: its marks are the macro's
+    # and per 100 own words: the three marks over the 35 own words of messages 1 to 3
+    context = ConversationContext(docs=docs, macro_messages=frozenset({4}),
+                                  message_results=results)
+    metrics = vocabulary.analyze_conversation(conv, context).metrics
+    assert metrics["own_words"] == 35
+    assert metrics["familiar_register_marks_per_100_words"] == pytest.approx(100 * 3 / 35)
     # one of the two analyzers is enough to count; neither, and nothing says there is none
     assert marks(frozenset({4}), {"markers": results["markers"]}) == 2
     assert math.isnan(_run(vocabulary, nlp_fr, conv).metrics["familiar_register_marks"])

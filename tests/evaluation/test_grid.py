@@ -258,6 +258,39 @@ def test_grid_fr_chat_richesse_a_ameliorer_from_register_not_short_words(flesch,
     assert proposal.level == level
 
 
+@pytest.mark.parametrize(("own_words", "marks", "level"), [
+    (14.0, 1.0, "a_ameliorer"),  # one familiar mark in a line or two: what the lines are
+    (8.0, 1.0, "a_ameliorer"),
+    (15.0, 1.0, "bon"),          # from 15 own words one mark is left to the other metrics
+    (40.0, 1.0, "exceptionnel"),
+    (14.0, 0.0, "bon"),          # thin text without a mark: « bon » (no variety shows in it)
+    (7.0, 0.0, "na"),            # under one own sentence: nothing to judge
+])
+def test_grid_fr_chat_richesse_one_familiar_mark_in_thin_text(own_words, marks, level):
+    metrics = {"own_words": own_words, "vocabulary_issues_per_100_words": 0.0,
+               "flesch_score": 75.0, "repeated_passages": 0.0, "connectors": 2.0,
+               "familiar_register_marks": marks, "long_word_ratio": 0.25,
+               "familiar_register_marks_per_100_words": 100 * marks / own_words}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["richesse_vocabulaire"]
+    assert proposal.level == level
+
+
+@pytest.mark.parametrize(("own_words", "codes", "level"), [
+    (14.0, 1.0, "a_ameliorer"),  # one internal code in a line or two: shorthand, not wording
+    (28.0, 2.0, "a_ameliorer"),  # two in under 29 own words
+    (40.0, 1.0, "exceptionnel"),  # one in 40 words is left to clarte
+    (40.0, 0.0, "exceptionnel"),
+    (40.0, float("nan"), "exceptionnel"),  # not measured: no cap, no level lost
+])
+def test_grid_fr_chat_richesse_capped_by_internal_codes(own_words, codes, level):
+    metrics = {"own_words": own_words, "vocabulary_issues_per_100_words": 0.0,
+               "flesch_score": 75.0, "repeated_passages": 0.0, "connectors": 2.0,
+               "familiar_register_marks": 0.0, "long_word_ratio": 0.25,
+               "jargon_per_100_words": 100 * codes / own_words}
+    proposal = propose_form_levels(load_grid("fr_chat"), metrics, [])["richesse_vocabulaire"]
+    assert proposal.level == level
+
+
 @pytest.mark.parametrize(("repeated", "level"), [(0.0, "exceptionnel"), (1.0, "exceptionnel"),
                                                  (2.0, "bon"), (5.0, "bon")])
 def test_grid_fr_chat_richesse_capped_by_passages_written_again(repeated, level):
@@ -306,7 +339,8 @@ def test_grid_fr_chat_clarte_exceptionnel_only_without_a_clarity_fault(issues, l
 
 @pytest.mark.parametrize(("vocabulary", "clarte", "richesse"), [
     (0.0, "exceptionnel", "exceptionnel"),
-    (3.0, "bon", "bon"),
+    (2.0, "bon", "bon"),
+    (3.0, "bon", "a_ameliorer"),   # one issue in about 33 own words: poor wording
     (12.0, "bon", "a_ameliorer"),  # fillers make a text clumsy, not hard to follow
 ])
 def test_grid_fr_chat_vocabulary_issues_weigh_less_on_clarte(vocabulary, clarte, richesse):
