@@ -33,7 +33,7 @@ reach on these chats). Plots (histograms of the metrics, coloured by the grid's 
 saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
-        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k,thin_real,thin_a,thin_b]
+        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k,thin_real,thin_a,thin_b,thin_c]
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ GRADED = {"frozen": ("graded_style_fr.jsonl",),
 #: The invented sets by name and letter, each graded by three people; e is a tuning set.
 INVENTED = {"frozen_c": "c", "frozen_d": "d", "dev_e": "e", "frozen_f": "f", "frozen_g": "g",
             "frozen_h": "h", "frozen_i": "i", "frozen_j": "j",
-            "frozen_k": "k", "thin_a": "thin_a", "thin_b": "thin_b"}
+            "frozen_k": "k", "thin_a": "thin_a", "thin_b": "thin_b",
+            "thin_c": "thin_c"}
 GRADED |= {name: tuple(f"graded_style_{k}_fr_r{r}.jsonl" for r in (1, 2, 3))
            for name, k in INVENTED.items()}
 #: Real PMC chats with 1 to 19 own words, graded from the rubric's thin-text addendum.
