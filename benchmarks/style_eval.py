@@ -33,7 +33,8 @@ reach on these chats). Plots (histograms of the metrics, coloured by the grid's 
 saved as PNG in --plots.
 
     python benchmarks/style_eval.py [--grid fr_chat] [--plots benchmarks/out/style]
-        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k,thin_real,thin_a,thin_b,thin_c]
+        [--tune] [--sets dev,dev_e,frozen,frozen_b,frozen_c,...,frozen_k,thin_real,
+                  thin_a,thin_b,thin_c]
 """
 
 from __future__ import annotations
