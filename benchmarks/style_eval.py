@@ -81,7 +81,8 @@ METRICS = ("own_words", "macro_text_ratio", "vocabulary_issues_per_100_words", "
            "mtld_lemma_score", "sentence_words_mean", "longest_sentence_words", "flesch_score",
            "lix_score", "dependency_distance_mean", "subordinate_clauses_per_sentence",
            "passive_sentence_ratio", "long_noun_chains", "clarity_issues",
-           "clarity_issues_per_100_words",
+           "clarity_issues_per_100_words", "jargon_per_100_words",
+           "familiar_register_marks", "familiar_register_marks_per_100_words",
            "wall_of_text_messages", "raw_paste_messages", "run_on_sentences", "one_word_replies",
            "multi_question_messages",
            "not_understood_messages")

@@ -305,6 +305,19 @@ def test_vocabulary_fr_chat_clarte_capped_when_the_customer_is_lost(fr_chat, mak
     assert fr_chat.score(conv, macros=canned).form.proposals["clarte"].level == "exceptionnel"
 
 
+def test_vocabulary_fr_chat_thin_text_with_codes_or_a_familiar_word(fr_chat, make_conversation):
+    # one own line (8 to 14 own words): internal codes in place of words, or one familiar word,
+    # make it « à améliorer », with the codes or the word as the evidence
+    for line, code in (("Bascule du contrat GF3 vers PFX24 faite, effet J+1 sur le PCE.",
+                        "clarity.jargon"),
+                       ("Ouais votre commande est partie hier soir du dépôt.",
+                        "register.familiar")):
+        conv = make_conversation(ASK, ("advisor", None, line), THANKS, language="fr")
+        proposal = fr_chat.score(conv).form.proposals["richesse_vocabulaire"]
+        assert proposal.level == "a_ameliorer", line
+        assert code in {e.name for e in proposal.evidence if e.kind == "finding"}, line
+
+
 def test_advisor_messages_are_made_once_per_context(nlp_fr, make_conversation):
     # vocabulary and clarity read the same messages, words found once; another conversation
     # with the same context gets its own
