@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,11 +198,12 @@ class ClarityAnalyzer:
         syll = sum(syllables(w.lower_, lang) for w in words) if enough else 0
         long_words = sum(1 for w in words if is_long_word(w, self.rules.limits.long_word_letters))
         parsed = [(s, ws) for m, s, ws in sentences if m.doc.has_annotation("DEP")]
-        # a message the customer did not understand is one issue, however many words say so
+        # the findings of the own text by code (a canned reply's are the company's); a message
+        # the customer did not understand is one issue, however many words say so
+        own_codes = Counter(f.code for f in findings if not f.details["macro"])
         lost = {f.details["advisor_message"] for f in findings
                 if f.code == "clarity.not_understood" and not f.details["macro"]}
-        issues = len(lost) + sum(1 for f in findings if not f.details["macro"]
-                                 and f.code != "clarity.not_understood")
+        issues = len(lost) + own_codes.total() - own_codes["clarity.not_understood"]
         metrics = {
             "sentence_words_mean": n / k if n >= minimum.words else NAN,
             "longest_sentence_words": float(max((len(w) for _, _, w in sentences), default=0))
@@ -209,14 +211,11 @@ class ClarityAnalyzer:
             "flesch_score": flesch(n, k, syll, self.rules.readability.flesch) if enough else NAN,
             "lix_score": lix(n, k, long_words) if enough else NAN,
             **self._syntax(parsed, n >= minimum.words),
-            "wall_of_text_messages": float(sum(
-                1 for f in findings if f.code == "clarity.wall_of_text"
-                and not f.details["macro"])) if own else NAN,
+            "wall_of_text_messages": float(own_codes["clarity.wall_of_text"]) if own else NAN,
             "raw_paste_messages": float(len({
                 f.message_index for f in findings if f.code == "clarity.raw_paste"
                 and not f.details["macro"]})) if own else NAN,
-            "run_on_sentences": float(sum(
-                1 for f in findings if f.code == "clarity.run_on" and not f.details["macro"]))
+            "run_on_sentences": float(own_codes["clarity.run_on"])
             if own and self.rules.run_on and any(m.doc.has_annotation("DEP") for m in own)
             else NAN,
             "one_word_replies": float(sum(1 for m in own if len(m.words) == 1)) if own
@@ -228,8 +227,7 @@ class ClarityAnalyzer:
             "not_understood_messages": float(len(lost)) if own else NAN,
             "clarity_issues": float(issues) if n >= minimum.words else NAN,
             "clarity_issues_per_100_words": 100 * issues / n if n >= minimum.words else NAN,
-            "jargon_per_100_words": 100 * sum(
-                1 for f in findings if f.code == "clarity.jargon" and not f.details["macro"]) / n
+            "jargon_per_100_words": 100 * own_codes["clarity.jargon"] / n
             if n >= minimum.words else NAN,
             "grammar_errors_per_100_words": self._grammar_rate(own, context, n)
             if n >= minimum.words else NAN,
